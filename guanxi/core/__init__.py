@@ -1,0 +1,1 @@
+"""Core: people, teams, roles and the mechanisms every object type uses."""

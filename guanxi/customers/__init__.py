@@ -1,0 +1,1 @@
+"""Customers: accounts, contacts, consent and the customer flow."""

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("guanxi.core.urls")),
+    path("customers/", include("guanxi.customers.urls")),
+    path("api/", include("guanxi.api_urls")),
+]
