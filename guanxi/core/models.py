@@ -95,10 +95,7 @@ class Role(models.Model):
         return str(_(self.name))
 
     def grants(self, object_type: str, action: str) -> bool:
-        for key in (object_type, "*"):
-            if action in self.permissions.get(key, ()):
-                return True
-        return False
+        return any(action in self.permissions.get(key, ()) for key in (object_type, "*"))
 
 
 class GuanxiUserManager(UserManager):

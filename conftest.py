@@ -1,0 +1,51 @@
+"""Shared pytest fixtures: an organisation with two teams, a manager above them and reps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from guanxi.core.models import Team, User
+from guanxi.core.tests.factories import TeamFactory, make_user
+
+
+@dataclass
+class Org:
+    admin: User
+    director: User  # manages the sales team, which is the parent of east and west
+    east_manager: User
+    east_rep: User
+    east_rep2: User
+    west_rep: User
+    read_only: User
+    service: User
+    sales: Team
+    east: Team
+    west: Team
+
+
+@pytest.fixture
+def org(db) -> Org:
+    sales = TeamFactory(name="Sales")
+    east = TeamFactory(name="East", parent=sales)
+    west = TeamFactory(name="West", parent=sales)
+    director = make_user("sales_manager", team=sales, username="director")
+    east_manager = make_user("sales_manager", team=east, username="eastmgr")
+    sales.manager = director
+    sales.save()
+    east.manager = east_manager
+    east.save()
+    return Org(
+        admin=make_user("admin", username="admin1"),
+        director=director,
+        east_manager=east_manager,
+        east_rep=make_user("sales_rep", team=east, username="eastrep"),
+        east_rep2=make_user("sales_rep", team=east, username="eastrep2"),
+        west_rep=make_user("sales_rep", team=west, username="westrep"),
+        read_only=make_user("read_only", team=east, username="viewer"),
+        service=make_user("service_agent", team=east, username="agent"),
+        sales=sales,
+        east=east,
+        west=west,
+    )
