@@ -6,9 +6,16 @@ features of every customer from the calibration period, and label the customer a
 they make no purchase in the following *hold-out* window (the calibration / hold-out design of
 Schmittlein, Morrison & Colombo 1987 and Fader, Hardie & Lee 2005).  A classifier (logistic
 regression, or gradient boosting; Friedman 2001) learns P(churn | features); applied to features
-computed as of today it scores the current customers.  P(alive) from a BG/NBD or Pareto/NBD
-model (``guanxi.analytics.clv``) can be added as a feature, and 1 - P(alive) is itself a
-model-based churn score (Schmittlein et al. 1987), reported alongside for comparison.
+computed as of today it scores the current customers.  P(alive) and the expected number of
+purchases in the hold-out window from a BG/NBD or Pareto/NBD model (``guanxi.analytics.clv``)
+can be added as features, and each is also a model-based churn score on its own (Schmittlein et
+al. 1987), reported alongside for comparison.
+
+Caveat: the BG/NBD model lets a customer drop out only right after a purchase, so its P(alive)
+is exactly 1 for every customer without a repeat purchase — on CDNOW the one-time buyers, most
+of whom never come back.  1 - P(alive) of a BG/NBD model therefore ranks churners *worse* than
+chance (AUC 0.32 on CDNOW); use its expected purchases (AUC 0.76) or the Pareto/NBD P(alive)
+(AUC 0.72) as the model-based score instead.
 
 Evaluation: the area under the ROC curve (AUC; Hanley & McNeil 1982), computed on customers held
 out from training, and a decile lift table (customers sorted by predicted risk; the standard
@@ -71,6 +78,7 @@ def churn_features(
     *,
     window_days: float = 90.0,
     p_alive: pd.Series | None = None,
+    expected_purchases: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per-customer features from the purchases dated on or before ``as_of``.
 
@@ -84,7 +92,9 @@ def churn_features(
     * ``trend`` = log((recent_purchases + 1) / window) - log((earlier purchases + 1) /
       (tenure - window + 1)) with earlier purchases = frequency - recent (a smoothed log rate
       ratio; 0 when the customer is younger than the window),
-    * ``p_alive`` if given (a Series indexed by customer id; missing customers get 1.0).
+    * ``p_alive`` if given (a Series indexed by customer id; missing customers get 1.0),
+    * ``expected_purchases`` if given (a Series indexed by customer id, e.g. a BG/NBD model's
+      conditional expected purchases over the prediction window; missing customers get 0.0).
     """
     for c in (customer, date, amount):
         if c not in transactions.columns:
@@ -127,6 +137,9 @@ def churn_features(
     )
     if p_alive is not None:
         out["p_alive"] = p_alive.reindex(out.index).fillna(1.0).to_numpy(dtype=float)
+    if expected_purchases is not None:
+        aligned = expected_purchases.reindex(out.index).fillna(0.0)
+        out["expected_purchases"] = aligned.to_numpy(dtype=float)
     return out
 
 
@@ -254,6 +267,8 @@ class ChurnResult:
     test_mask : boolean array, True for the customers held out from training.
     auc : AUC of the classifier on the test customers.
     auc_p_alive : AUC of 1 - P(alive) on the same customers (when P(alive) was given).
+    auc_expected_purchases : AUC of minus the expected purchases on the same customers (when
+        they were given).
     lift : decile lift table of the classifier on the test customers.
     """
 
@@ -267,6 +282,7 @@ class ChurnResult:
     auc: float
     lift: pd.DataFrame
     auc_p_alive: float | None = None
+    auc_expected_purchases: float | None = None
     window_days: float = 90.0
     columns: dict[str, str] = field(default_factory=dict)
 
@@ -279,18 +295,25 @@ class ChurnResult:
         transactions: pd.DataFrame,
         as_of: str | pd.Timestamp | np.datetime64,
         p_alive: pd.Series | None = None,
+        expected_purchases: pd.Series | None = None,
     ) -> pd.Series:
         """P(churn in the next hold-out-length window) for every customer, as of ``as_of``.
 
         Features are computed exactly as in training (same window and column names); pass
-        ``p_alive`` (as of ``as_of``) if the model was trained with it.
+        ``p_alive`` / ``expected_purchases`` (as of ``as_of``) if the model was trained with
+        them.
         """
         feats = churn_features(
-            transactions, as_of, window_days=self.window_days, p_alive=p_alive, **self.columns
+            transactions,
+            as_of,
+            window_days=self.window_days,
+            p_alive=p_alive,
+            expected_purchases=expected_purchases,
+            **self.columns,
         )
         missing = [c for c in self.feature_names if c not in feats.columns]
         if missing:
-            raise ValueError(f"the model needs feature(s) {missing} (pass p_alive)")
+            raise ValueError(f"the model needs feature(s) {missing}")
         proba = self.model.predict_proba(feats[self.feature_names].to_numpy())[:, 1]
         return pd.Series(proba, index=feats.index, name="churn_risk")
 
@@ -304,6 +327,7 @@ def fit_churn_model(
     amount: str = "amount",
     *,
     p_alive: pd.Series | None = None,
+    expected_purchases: pd.Series | None = None,
     classifier: Classifier = "logistic",
     window_days: float = 90.0,
     test_size: float = 0.3,
@@ -319,8 +343,10 @@ def fit_churn_model(
     a test part of share ``test_size``; the classifier — ``"logistic"`` (logistic regression on
     log-transformed, standardised features) or ``"boosting"`` (histogram gradient boosting,
     Friedman 2001) — is fitted on the training part, and :func:`auc` and :func:`lift_table`
-    are reported on the test part.  ``p_alive`` (a Series indexed by customer id, computed from
-    the calibration period only) is added as a feature and also evaluated on its own.
+    are reported on the test part.  ``p_alive`` and ``expected_purchases`` (Series indexed by
+    customer id, computed from the calibration period only, e.g. by ``BetaGeo`` for the
+    hold-out length) are added as features and also evaluated on their own (see the module
+    docstring for why BG/NBD's P(alive) is a poor churn score by itself).
     """
     from sklearn.model_selection import train_test_split
 
@@ -334,6 +360,7 @@ def fit_churn_model(
         amount,
         window_days=window_days,
         p_alive=p_alive,
+        expected_purchases=expected_purchases,
     )
     labels = churn_labels(
         transactions, features.index, calibration_end, holdout_end, customer, date
@@ -351,9 +378,11 @@ def fit_churn_model(
     test_mask = np.zeros(len(y), dtype=bool)
     test_mask[test_idx] = True
     result_auc = auc(y[test_mask], risk[test_mask])
-    auc_pa = None
+    auc_pa = auc_ep = None
     if p_alive is not None:
         auc_pa = auc(y[test_mask], 1.0 - features["p_alive"].to_numpy()[test_mask])
+    if expected_purchases is not None:
+        auc_ep = auc(y[test_mask], -features["expected_purchases"].to_numpy()[test_mask])
     return ChurnResult(
         model=model,
         classifier=classifier,
@@ -365,6 +394,7 @@ def fit_churn_model(
         auc=result_auc,
         lift=lift_table(y[test_mask], risk[test_mask], n_bins),
         auc_p_alive=auc_pa,
+        auc_expected_purchases=auc_ep,
         window_days=window_days,
         columns={"customer": customer, "date": date, "amount": amount},
     )

@@ -28,6 +28,10 @@ customer has at least ``trend_min_earlier_days`` of history before the recent wi
 otherwise, and then no trend rule fires).  The earlier period always contains the first
 purchase, so the rate ratio never divides by zero.
 
+Which P(alive)?  The BG/NBD model lets customers drop out only right after a purchase, so its
+P(alive) is exactly 1 for everyone without a repeat purchase; the recency rule is what catches
+lapsed one-time buyers then.  The Pareto/NBD P(alive) decays for them as well.
+
 Everything is vectorised with numpy: one million customers take well under a second from
 summary arrays.
 """
