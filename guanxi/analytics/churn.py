@@ -101,7 +101,8 @@ def churn_features(
             raise KeyError(f"transactions lacks column {c!r}")
     day = _day_numbers(transactions[date])
     as_of_day = _as_day(as_of)
-    keep = day <= as_of_day
+    valid = (pd.to_datetime(transactions[date]).notna() & transactions[customer].notna()).to_numpy()
+    keep = valid & (day <= as_of_day)
     codes, uniques = pd.factorize(transactions[customer].to_numpy()[keep], sort=True)
     day = day[keep]
     amounts = transactions[amount].to_numpy(dtype=float)[keep]

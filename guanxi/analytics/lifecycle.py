@@ -206,7 +206,7 @@ def lifecycle_stages(
             raise KeyError(f"transactions lacks column {c!r}")
     as_of_ts = pd.Timestamp(as_of)
     dates = pd.to_datetime(transactions[date])
-    keep = (dates <= as_of_ts).to_numpy()
+    keep = ((dates <= as_of_ts) & transactions[customer].notna()).to_numpy()  # drops NaT too
     codes, uniques = pd.factorize(transactions[customer].to_numpy()[keep], sort=True)
     k = len(uniques)
     day = dates.to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[D]").astype(np.int64)

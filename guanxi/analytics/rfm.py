@@ -88,7 +88,11 @@ def quantile_scores(
     """Score ``values`` 1..``bins`` by quantile rank, ``bins`` being best.
 
     Hughes' (1994) quintile scoring: sort the customers from worst to best and cut the list into
-    ``bins`` groups of equal size; score = 1 + floor(bins * position / n) with position 0..n-1.
+    ``bins`` groups of (near) equal size; with position p = 0..n-1 in that order, the score is
+    1 + floor(bins * (p + 1/2) / n), the group containing the centre of the customer's rank
+    interval.  When n is a multiple of ``bins`` this is the plain 1 + floor(bins * p / n); for
+    other n the groups still differ in size by at most one and are placed symmetrically (a lone
+    customer scores 3 of 5, not 1).
 
     Ties are broken deterministically, never by input order:
 
@@ -96,7 +100,7 @@ def quantile_scores(
       position in ``values``; :func:`rfm_table` passes the rank of the customer id), which gives
       groups of exactly equal size, as in Hughes' method.
     * ``ties="value"``: equal values share one score, computed from their mid-rank
-      (position = number of worse customers + (number tied - 1) / 2), so two customers with the
+      (p = number of worse customers + (number tied - 1) / 2), so two customers with the
       same behaviour always get the same score; group sizes are then uneven when ties are
       massive (for example the many one-time buyers of a retail file).
 
@@ -116,14 +120,13 @@ def quantile_scores(
         order = np.lexsort((tb, key))
         position = np.empty(n, dtype=np.int64)
         position[order] = np.arange(n)
-        score = 1 + (position * bins) // n
+        score = 1 + ((2 * position + 1) * bins) // (2 * n)
     elif ties == "value":
         sorted_key = np.sort(key)
         below = np.searchsorted(sorted_key, key, side="left")
         at_or_below = np.searchsorted(sorted_key, key, side="right")
-        # mid-rank position (0-based); 2 * mid is an integer so the floor is exact
-        twice_mid = below + at_or_below - 1
-        score = 1 + (twice_mid * bins) // (2 * n)
+        # mid-rank position p (0-based): 2 p + 1 = below + at_or_below, an exact integer
+        score = 1 + ((below + at_or_below) * bins) // (2 * n)
     else:
         raise ValueError("ties must be 'customer' or 'value'")
     return score.astype(np.int8)
@@ -220,7 +223,7 @@ def rfm_table(
         raise ValueError("monetary must be 'mean' or 'total'")
     as_of_ts = pd.Timestamp(as_of)
     dates = pd.to_datetime(transactions[date])
-    keep = (dates <= as_of_ts).to_numpy()
+    keep = ((dates <= as_of_ts) & transactions[customer].notna()).to_numpy()  # drops NaT too
     ids = transactions[customer].to_numpy()[keep]
     dates_ns = dates.to_numpy(dtype="datetime64[ns]")[keep]
     amounts = transactions[amount].to_numpy(dtype=float)[keep]

@@ -84,8 +84,9 @@ def test_custom_column_names_and_bins():
         columns={"customer_id": "cust", "date": "day", "amount": "value"}
     )
     table = rfm_table(frame, AS_OF, customer="cust", date="day", amount="value", bins=2)
-    # n = 5, bins = 2: positions 0, 1, 2 -> score 1 (2 * pos // 5 = 0, 0, 0), 3, 4 -> 2
-    assert table["r_score"].tolist() == [2, 1, 2, 1, 1]
+    # n = 5, bins = 2: score = 1 + floor(2 (p + 1/2) / 5): p = 0, 1 -> 1; p = 2, 3, 4 -> 2
+    # recency from worst: e (p 0), d, b, c, a (p 4)
+    assert table["r_score"].tolist() == [2, 2, 2, 1, 1]
     assert set(table["rfm_code"].str.len()) == {3}
     with pytest.raises(KeyError):
         rfm_table(frame, AS_OF)
@@ -98,9 +99,12 @@ def test_quantile_scores_equal_groups_and_value_ties():
     # sorted: 0 (8), 1 (1), 2 (2), 2 (3), 2 (4), 2 (7), 3 (0), 4 (6), 5 (5), 9 (9)
     assert scores.tolist() == [4, 1, 2, 2, 3, 5, 4, 3, 1, 5]
     shared = quantile_scores(values, 5, ties="value")
-    # the four 2's occupy positions 2..5: mid-rank 3.5 -> 1 + floor(3.5 * 5 / 10) = 2
-    assert shared[[2, 3, 4, 7]].tolist() == [2, 2, 2, 2]
-    assert shared.tolist() == [4, 1, 2, 2, 2, 5, 4, 2, 1, 5]
+    # the four 2's occupy positions 2..5: mid-rank 3.5 -> 1 + floor((3.5 + 0.5) * 5 / 10) = 3
+    assert shared[[2, 3, 4, 7]].tolist() == [3, 3, 3, 3]
+    assert shared.tolist() == [4, 1, 3, 3, 3, 5, 4, 3, 1, 5]
+    # a lone customer sits in the middle; two customers at 2 and 4 of 5
+    assert quantile_scores(np.array([7.0]), 5).tolist() == [3]
+    assert quantile_scores(np.array([7.0, 1.0]), 5).tolist() == [4, 2]
     lower_better = quantile_scores(values, 5, higher_is_better=False)
     assert lower_better[9] == 1 and lower_better[8] == 5
     assert quantile_scores(np.array([]), 5).size == 0
