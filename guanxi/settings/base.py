@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "guanxi.core",
     "guanxi.customers",
+    "guanxi.sales",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
+CELERY_IMPORTS = ["guanxi.core.jobs"]  # registers run_task, the task every job goes through
 CELERY_BEAT_SCHEDULE = {
     "purge-recycle-bin": {"task": "guanxi.core.tasks.purge_recycle_bin", "schedule": 3600 * 6},
 }

@@ -1,0 +1,1 @@
+"""Sales: pipelines, opportunities, stage history, objections and the forecast."""
