@@ -32,7 +32,9 @@ from .models import (
     OwnedRecord,
     Record,
     RecordShare,
+    SavedView,
     ShareAccess,
+    Tag,
     Team,
     User,
 )
@@ -475,3 +477,69 @@ def history_for(obj: Record) -> models.QuerySet[ChangeLogEntry]:
         models.Q(object_type=object_type, object_id__in=ids)
         | models.Q(parent_type=object_type, parent_id__in=ids)
     ).select_related("actor")
+
+
+# --------------------------------------------------------------------------------------------
+# tags and saved views
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def get_or_create_tags(actor: Any, names: Iterable[str]) -> list[Tag]:
+    """The tags called ``names`` (case-insensitive), creating those that do not exist yet.
+
+    Any active user who tags a record may add a label; tags carry no access of their own.
+    """
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied(_("Log in to add tags."))
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(str(raw).split())
+        if not name:
+            continue
+        if len(name) > Tag._meta.get_field("name").max_length:
+            raise ValidationError({"tags": _("A tag has at most 50 characters.")})
+        wanted.setdefault(name.lower(), name)
+    tags = []
+    for key, name in wanted.items():
+        tag = Tag.objects.filter(name__iexact=key).first() or Tag.objects.create(name=name)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def save_view(
+    actor: Any,
+    object_type: str,
+    name: str,
+    *,
+    query: str,
+    columns: Iterable[str] = (),
+    shared: bool = False,
+) -> SavedView:
+    """Save (or overwrite, by name) the actor's filtered list view of one object type.
+
+    Only administrators and team managers may share a view with everyone; a shared view is
+    a query string, so each user still sees only the records their access gives them.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("Give the view a name.")})
+    if len(name) > SavedView._meta.get_field("name").max_length:
+        raise ValidationError({"name": _("A view name has at most 100 characters.")})
+    if shared and not (actor.is_admin_for(object_type) or actor.managed_team_ids()):
+        raise PermissionDenied(_("Only administrators and team managers share views."))
+    view, _created = SavedView.objects.update_or_create(
+        user=actor,
+        object_type=object_type,
+        name=name,
+        defaults={"query": query, "columns": list(columns), "is_shared": shared},
+    )
+    return view
+
+
+def delete_saved_view(actor: Any, view: SavedView) -> None:
+    """Delete one of the actor's own saved views."""
+    if view.user_id != getattr(actor, "pk", None):
+        raise Http404(_("No such saved view."))
+    view.delete()
