@@ -7,6 +7,8 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guanxi.analytics.lifecycle import (
     STAGE_LABELS_ZH,
@@ -148,3 +150,34 @@ def test_cdnow_stages():
     # as of the end of the calibration period most customers are still young
     early = lifecycle_stages(data, "1997-09-30")
     assert early["stage"].value_counts()["exploration"] > len(early) / 2
+
+
+summary_rows = st.lists(
+    st.tuples(
+        st.integers(1, 40),  # purchases
+        st.floats(0, 1000),  # tenure
+        st.floats(0, 1),  # recency as a share of tenure
+        st.floats(0, 1),  # share of the purchases that are recent
+        st.floats(0, 1),  # P(alive)
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=summary_rows, drop=st.floats(0, 1))
+def test_property_stages_defined_and_monotone_in_p_alive(rows, drop):
+    n, tenure, rec_share, recent_share, p = (
+        np.array(c, dtype=float) for c in zip(*rows, strict=True)
+    )
+    recency = tenure * rec_share
+    recent = np.floor(n * recent_share)
+    base = lifecycle_stages_from_summary(n, tenure, recency, recent, p_alive=p)
+    assert base["stage"].notna().all()
+    lower = lifecycle_stages_from_summary(n, tenure, recency, recent, p_alive=p * drop)
+    # a lower P(alive) can only move customers into decline, never out of it
+    was_decline = (base["stage"] == "decline").to_numpy()
+    assert (lower["stage"].to_numpy()[was_decline] == "decline").all()
+    changed = base["stage"].to_numpy() != lower["stage"].to_numpy()
+    assert (lower["stage"].to_numpy()[changed] == "decline").all()
