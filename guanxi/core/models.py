@@ -735,3 +735,67 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} #{self.merged_id} → #{self.survivor_id}"
+
+
+# --------------------------------------------------------------------------------------------
+# Background jobs (the mechanism that runs them is guanxi.core.jobs)
+# --------------------------------------------------------------------------------------------
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> JobQuerySet:
+        """A user follows the jobs they started; administrators follow every job."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or any(role.grants("*", Action.ADMIN) for role in user.role_list()):
+            return self.all()
+        return self.filter(created_by=user)
+
+
+class Job(models.Model):
+    """One long task (import, export, analytics run …) run off the web request, with progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    # The request that started the job: its change-log entries carry the same request id.
+    request_id = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
