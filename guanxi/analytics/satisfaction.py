@@ -201,11 +201,13 @@ class BootstrapResult:
     Each frame has one row per parameter and the columns ``original`` (full-sample estimate),
     ``mean`` (bootstrap mean), ``std_error`` (bootstrap standard deviation, n_boot - 1
     denominator), ``t`` (= original / std_error), ``ci_low`` and ``ci_high`` (2.5 % and 97.5 %
-    percentiles).
+    percentiles).  ``n_failed`` counts degenerate resamples (e.g. an indicator without
+    variance) that were replaced by new draws.
     """
 
     n_boot: int
     seed: int | None
+    n_failed: int
     paths: pd.DataFrame
     loadings: pd.DataFrame
     weights: pd.DataFrame
@@ -451,13 +453,19 @@ class PLSPMResult:
         endo_idx = [names.index(c) for c in endo]
         start = [self.outer_weights[c].to_numpy() for c in names]
         draws_p, draws_l, draws_w, draws_r = [], [], [], []
-        for _ in range(n):
+        failed = 0
+        while len(draws_p) < n:
             rows = rng.integers(0, n_obs, n_obs)
-            blocks = []
-            for x in self._blocks:
-                xb, _, _ = _standardise(x[rows])
-                blocks.append(xb)
-            fit = _estimate(spec, blocks, start)
+            try:
+                blocks = [_standardise(x[rows])[0] for x in self._blocks]
+                fit = _estimate(spec, blocks, start)
+            except (ValueError, RuntimeError, np.linalg.LinAlgError):
+                # a degenerate resample (an indicator without variance, no convergence):
+                # draw another one, but give up if that keeps happening
+                failed += 1
+                if failed > n:
+                    raise RuntimeError("too many degenerate bootstrap resamples") from None
+                continue
             draws_p.append([fit.coefficients[k] for k in path_idx])
             draws_l.append(np.concatenate(fit.loadings))
             draws_w.append(np.concatenate(fit.weights))
@@ -469,6 +477,7 @@ class PLSPMResult:
         result = BootstrapResult(
             n_boot=n,
             seed=seed,
+            n_failed=failed,
             paths=_summarise(
                 np.array([self.path_coefficients[k] for k in paths]),
                 np.array(draws_p),

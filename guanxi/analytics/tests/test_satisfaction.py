@@ -218,3 +218,13 @@ def test_listwise_deletion_and_model_errors():
         pls_pm(data.drop(columns="CUSCO"), ECSI_MEASUREMENT, ECSI_STRUCTURAL)
     with pytest.raises(ValueError, match="scheme"):
         pls_pm(data, ECSI_MEASUREMENT, ECSI_STRUCTURAL, scheme="magic")
+
+
+def test_bootstrap_redraws_degenerate_resamples():
+    data = mobi().iloc[:40].copy()
+    data["CUSCO"] = 5.0
+    data.loc[data.index[0], "CUSCO"] = 9.0  # missing from ~37 % of resamples: no variance
+    result = pls_pm(data, ECSI_MEASUREMENT, ECSI_STRUCTURAL)
+    boot = result.bootstrap(n=40, seed=3)
+    assert boot.n_failed > 0
+    assert np.isfinite(boot.paths["std_error"]).all() and len(boot.paths) == 12
