@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.customers",
     "guanxi.sales",
+    "guanxi.marketing",
+    "guanxi.leads",
 ]
 
 MIDDLEWARE = [
@@ -205,9 +207,10 @@ GUANXI_JOBS_MODE = os.environ.get("GUANXI_JOBS_MODE", "celery" if REDIS_URL else
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request with neither gets 401 with "WWW-Authenticate: Token", not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -237,6 +240,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set that several fields share (consent per channel).
+    "ENUM_NAME_OVERRIDES": {"ConsentStatusEnum": "guanxi.customers.models.ConsentStatus"},
 }
 
 # --- Guanxi ----------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Leads: capture, qualification, allocation, nurturing and conversion."""

@@ -1,0 +1,1 @@
+"""Marketing: campaigns (more to come: segments, consent-aware sends)."""
