@@ -158,6 +158,13 @@ def update_own_preferences(user: User, data: Mapping[str, Any]) -> User:
     allowed = ("language", "time_zone", "first_name", "last_name", "email")
     before = changelog.snapshot(user)
     _apply(user, data, allowed)
+    # Users log in with their email too, so two users may not share one.
+    if (
+        "email" in data
+        and user.email
+        and User.objects.filter(email__iexact=user.email).exclude(pk=user.pk).exists()
+    ):
+        raise ValidationError({"email": _("Another user has this email address.")})
     user.full_clean(exclude=["password"])
     user.save(update_fields=[*data.keys()])
     changelog.log_change(
@@ -275,14 +282,26 @@ def delete_role(actor: Any, role: Role) -> None:
 
 
 @transaction.atomic
-def set_access_policy(actor: Any, object_type: str, level: str) -> AccessPolicy:
-    """Set an object type's organisation-wide default (private / public read / read-write)."""
+def set_access_policy(
+    actor: Any, object_type: str, level: str, *, expected_version: int | None = None
+) -> AccessPolicy:
+    """Set an object type's organisation-wide default (private / public read / read-write).
+
+    With ``expected_version`` the change is refused (StaleVersion) when someone else changed
+    the policy since that version was read.
+    """
     require_admin(actor)
     if level not in AccessLevel.values:
         raise ValidationError({"default_access": _("Unknown access level.")})
-    policy, _created = AccessPolicy.objects.get_or_create(object_type=object_type)
+    policy, created = AccessPolicy.objects.select_for_update().get_or_create(
+        object_type=object_type
+    )
+    if expected_version is not None and not created:
+        _check_version(policy, expected_version)
     before = policy.default_access
     policy.default_access = level
+    if before != level:
+        policy.version += 1
     policy.save()
     cache.delete(f"guanxi:access-policy:{object_type}")
     changelog.log_change(actor, policy, ChangeAction.UPDATE, {"default_access": [before, level]})

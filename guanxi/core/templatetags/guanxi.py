@@ -1,0 +1,117 @@
+"""Template helpers shared by every app's pages: ``{% load guanxi %}``."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+# Symbols users expect in front of an amount; any other currency shows its ISO code.
+CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
+
+
+@register.filter
+def money(amount: Any, currency: str = "CNY") -> str:
+    """``{{ amount|money:"CNY" }}``: an amount in the active locale with its currency.
+
+    Money is a ``Decimal`` with a currency code; grouping and the decimal mark follow the
+    user's language (``1,234.50`` in English, the same in Chinese).
+    """
+    if amount in (None, ""):
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    places = 0 if currency == "JPY" else 2
+    number = formats.number_format(value, places, use_l10n=True, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+
+
+@register.filter
+def duration(delta: Any) -> str:
+    """A ``timedelta`` in words: ``30 minutes``, ``2 hours``, ``1 day``."""
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60 or minutes % 60:
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = minutes // 60
+    if hours < 24 or hours % 24:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d day", "%(n)d days", hours // 24) % {"n": hours // 24}
+
+
+@register.filter
+def is_admin(user: Any) -> bool:
+    """Whether ``user`` administers users, teams, roles and settings."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_admin_for("user"))
+
+
+@register.filter
+def can(user: Any, object_type_and_action: str) -> bool:
+    """``{% if user|can:"account.create" %}``: whether a role grants that action."""
+    object_type, _sep, action = object_type_and_action.partition(".")
+    return bool(getattr(user, "is_authenticated", False) and user.has_action(object_type, action))
+
+
+@register.filter
+def is_htmx(request: Any) -> bool:
+    return request is not None and request.headers.get("HX-Request") == "true"
+
+
+@register.filter
+def saved_value(bound_field: Any) -> Any:
+    """The value saved by someone else meanwhile, when a stale form is shown again."""
+    return getattr(bound_field.form, "saved_values", {}).get(bound_field.name)
+
+
+@register.filter
+def field_type(bound_field: Any) -> str:
+    """The widget's kind, so one field template renders checkboxes, radios and inputs."""
+    widget = bound_field.field.widget
+    name = type(widget).__name__
+    if name in {"CheckboxSelectMultiple", "RadioSelect"}:
+        return "choices"
+    if name == "CheckboxInput":
+        return "checkbox"
+    if getattr(widget, "is_hidden", False):
+        return "hidden"
+    return "input"
+
+
+@register.simple_tag
+def url_or_empty(name: str, *args: Any) -> str:
+    """The URL of ``name`` or ``""`` when that page does not exist (yet)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@register.inclusion_tag("includes/record_panel.html")
+def history_panel(obj: Any) -> dict[str, Any]:
+    """A History tab body that loads the record's change log with htmx."""
+    return {
+        "url": reverse("history", args=[obj.object_type(), obj.pk]),
+        "panel_id": f"history-{obj.object_type()}-{obj.pk}",
+        "loading": _("Loading history…"),
+    }
+
+
+@register.inclusion_tag("includes/record_panel.html")
+def shares_panel(obj: Any) -> dict[str, Any]:
+    """The sharing box of a record, loaded with htmx (shown only to who may edit it)."""
+    return {
+        "url": reverse("shares", args=[obj.object_type(), obj.pk]),
+        "panel_id": f"shares-{obj.object_type()}-{obj.pk}",
+        "loading": _("Loading…"),
+    }
