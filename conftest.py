@@ -25,6 +25,16 @@ class Org:
     west: Team
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached access policies must not outlive a test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db) -> Org:
     sales = TeamFactory(name="Sales")

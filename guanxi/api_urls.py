@@ -1,4 +1,38 @@
-from django.urls import path  # noqa: F401
+"""The REST API, mounted at /api/: version 1 under v1/, the OpenAPI schema and its docs.
+
+Every app's viewsets register on the one router of ``guanxi.core.api.router`` here, so they
+share the v1 root, the schema and the conventions of ``docs/api.md``.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from guanxi.core.api import views as core_api
+from guanxi.core.api.router import register, router
+from guanxi.customers.api import views as customers_api
 
 app_name = "api"
-urlpatterns: list = []
+
+# customers
+register("accounts", customers_api.AccountViewSet, "account")
+register("contacts", customers_api.ContactViewSet, "contact")
+# timeline, history, recycle bin, shares
+register("notes", core_api.NoteViewSet, "note")
+register("changes", core_api.ChangeViewSet, "change")
+register("recycle-bin", core_api.RecycleBinViewSet, "recycle-bin")
+register("shares", core_api.ShareViewSet, "share")
+# people and access (administrators write)
+register("users", core_api.UserViewSet, "user")
+register("teams", core_api.TeamViewSet, "team")
+register("roles", core_api.RoleViewSet, "role")
+register("access-policies", core_api.AccessPolicyViewSet, "access-policy")
+# imports (issue 3 §4): the import pipeline registers its viewset here, e.g.
+# register("imports", imports_api.ImportViewSet, "import")
+
+urlpatterns = [
+    path("v1/auth/token/", core_api.TokenView.as_view(), name="token"),
+    path("v1/search/", core_api.SearchView.as_view(), name="search"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

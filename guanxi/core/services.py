@@ -172,12 +172,13 @@ def update_record(
     if current.version != expected_version:
         raise StaleVersion(current, expected_version)
     data = _clean_data(model, data)
+    # Taken before the owner changes, so an assignment is a change (and is logged as one).
+    before = changelog.snapshot(current)
     if "owner" in data and isinstance(current, OwnedRecord):
         new_owner = data.pop("owner")
         if new_owner != current.owner and not actor.has_action(model.object_type(), Action.ADMIN):
             _require_can_assign(actor, new_owner)
         assign_owner(current, new_owner)
-    before = changelog.snapshot(current)
     before_m2m = {
         name: sorted(getattr(current, name).values_list("pk", flat=True)) for name in (m2m or {})
     }

@@ -7,22 +7,25 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from guanxi.core.errors import StaleVersion, VersionRequired
 
+from .etags import etag_for
+
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record has changed since you read it."
+    default_detail = _("The record has changed since you read it.")
     default_code = "stale_version"
 
 
 class PreconditionRequired(exceptions.APIException):
     status_code = 428
-    default_detail = "Send the record's ETag in an If-Match header."
+    default_detail = _("Send the record's ETag in an If-Match header.")
     default_code = "if_match_required"
 
 
@@ -47,7 +50,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             },
             status=status.HTTP_412_PRECONDITION_FAILED,
         )
-        response["ETag"] = exc.current.etag
+        response["ETag"] = etag_for(exc.current)
         return response
     elif isinstance(exc, VersionRequired):
         exc = PreconditionRequired()

@@ -50,7 +50,7 @@ def test_public_read_policy_opens_reading_only(org):
 
 def test_contact_follows_its_account(org):
     account = create_account(org.east_rep, {"name": "Parent"})
-    contact = create_contact(org.east_rep2, {"name": "Person", "account": account})
+    contact = create_contact(org.admin, {"name": "Person", "account": account}, owner=org.east_rep2)
     assert Contact.objects.visible_to(org.east_rep).get() == contact
 
 
