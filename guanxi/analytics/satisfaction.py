@@ -164,7 +164,10 @@ def _estimate(spec: _Spec, xs: list[np.ndarray], start: list[np.ndarray] | None 
             else:
                 new.append(pinv[j] @ z[:, j])
         y_new, new = outer_scores(new)
-        change = max(float(np.max(np.abs(a - b))) for a, b in zip(new, weights, strict=True))
+        # compared in absolute value, as a block's sign is arbitrary until it is oriented below
+        change = max(
+            float(np.max(np.abs(np.abs(a) - np.abs(b)))) for a, b in zip(new, weights, strict=True)
+        )
         weights, y = new, y_new
         if change < spec.tol:
             break
