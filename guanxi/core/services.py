@@ -96,6 +96,27 @@ def assign_owner(obj: OwnedRecord, owner: User | None) -> None:
     obj.team_id = owner.team_id if owner is not None else None
 
 
+def build_record(actor: Any, model: type[R], data: Mapping[str, Any], *, owner: Any = "actor") -> R:
+    """The unsaved record ``create_record`` would write, built and validated the same way.
+
+    Raises ``ValidationError`` for bad values and ``PermissionDenied`` for an owner the actor may
+    not assign; writes nothing, so an import can check every row of a file before applying it.
+    """
+    object_type = model.object_type()
+    obj = model(**_clean_data(model, data))
+    if isinstance(obj, OwnedRecord):
+        if owner == "actor":
+            owner = actor if getattr(actor, "pk", None) else None
+        if owner is not None and owner != actor and not actor.has_action(object_type, Action.ADMIN):
+            _require_can_assign(actor, owner)
+        assign_owner(obj, owner)
+    obj.created_by = obj.updated_by = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    obj.created_at = obj.updated_at = now
+    _full_clean(obj)
+    return obj
+
+
 @transaction.atomic
 def create_record(
     actor: Any,
@@ -111,17 +132,7 @@ def create_record(
     object_type = model.object_type()
     if check_permission:
         require_action(actor, object_type, Action.CREATE)
-    obj = model(**_clean_data(model, data))
-    if isinstance(obj, OwnedRecord):
-        if owner == "actor":
-            owner = actor if getattr(actor, "pk", None) else None
-        if owner is not None and owner != actor and not actor.has_action(object_type, Action.ADMIN):
-            _require_can_assign(actor, owner)
-        assign_owner(obj, owner)
-    obj.created_by = obj.updated_by = actor if getattr(actor, "pk", None) else None
-    now = timezone.now()
-    obj.created_at = obj.updated_at = now
-    _full_clean(obj)
+    obj = build_record(actor, model, data, owner=owner)
     obj.save(force_insert=True)
     for name, values in (m2m or {}).items():
         getattr(obj, name).set(values)

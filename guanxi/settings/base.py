@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.marketing",
     "guanxi.leads",
+    "guanxi.dataio",
 ]
 
 MIDDLEWARE = [
