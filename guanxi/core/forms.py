@@ -122,6 +122,14 @@ class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
             super().send_mail(*args, **kwargs)
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Each language in its own name (简体中文), so anyone finds theirs."""
+    return [
+        (code, translation.get_language_info(code)["name_local"])
+        for code, _name in settings.LANGUAGES
+    ]
+
+
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
@@ -133,7 +141,7 @@ class ProfileForm(StyledFormMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 
     fields_order = ("first_name", "last_name", "email", "language", "time_zone")
@@ -251,7 +259,7 @@ class UserForm(VersionedForm):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=User.Kind.choices, initial=User.Kind.STAFF)
     language = forms.ChoiceField(
-        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+        label=_("Language"), choices=language_choices, initial=settings.LANGUAGE_CODE
     )
     time_zone = forms.ChoiceField(
         label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial=settings.TIME_ZONE
@@ -340,9 +348,11 @@ class TeamForm(VersionedForm):
 def role_object_types(extra: Iterable[str] = ()) -> list[tuple[str, str]]:
     """The rows of the role matrix: owned record types, timeline entries, people, and ``*``."""
     rows: dict[str, str] = {}
-    for model in record_models():
-        if issubclass(model, OwnedRecord) or model._meta.model_name == "note":
-            rows[model.object_type()] = str(model._meta.verbose_name_plural).capitalize()
+    models = record_models()
+    owned = [m for m in models if issubclass(m, OwnedRecord)]
+    notes = [m for m in models if m._meta.model_name == "note"]
+    for model in [*owned, *notes]:
+        rows[model.object_type()] = str(model._meta.verbose_name_plural).capitalize()
     rows["user"] = str(_("Users, teams and roles"))
     for key in extra:
         rows.setdefault(key, key)
@@ -447,7 +457,9 @@ class AccessPolicyForm(StyledFormMixin, forms.Form):
         self.object_types = policy_object_types()
         for object_type, label in self.object_types:
             self.fields[object_type] = forms.ChoiceField(
-                label=label, choices=AccessLevel.choices, widget=forms.RadioSelect
+                label=label,
+                choices=AccessLevel.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             )
             self.fields[f"version__{object_type}"] = forms.IntegerField(
                 required=False, widget=forms.HiddenInput

@@ -60,6 +60,7 @@ admin_patterns = [
     path("admin/users/<int:pk>/", admin.user_edit, name="admin-user-edit"),
     path("admin/users/<int:pk>/active/", admin.user_set_active, name="admin-user-set-active"),
     path("admin/users/<int:pk>/send-reset/", admin.user_send_reset, name="admin-user-send-reset"),
+    path("admin/users/<int:pk>/unlock/", admin.user_unlock, name="admin-user-unlock"),
     path("admin/teams/", admin.team_list, name="admin-team-list"),
     path("admin/teams/new/", admin.team_create, name="admin-team-create"),
     path("admin/teams/<int:pk>/", admin.team_edit, name="admin-team-edit"),

@@ -193,6 +193,19 @@ def test_admin_emails_a_password_reset_link(admin_client, org):
     assert "/auth/password/reset/" in mail.outbox[0].body
 
 
+def test_admin_lifts_a_login_lockout(admin_client, org):
+    from django.test import Client
+
+    visitor = Client()
+    for _ in range(5):
+        visitor.post(reverse("login"), {"username": "eastrep", "password": "wrong"})
+    locked = visitor.post(reverse("login"), {"username": "eastrep", "password": "pw-Guanxi-2026"})
+    assert locked.status_code == 429
+    admin_client.post(reverse("admin-user-unlock", args=[org.east_rep.pk]))
+    again = visitor.post(reverse("login"), {"username": "eastrep", "password": "pw-Guanxi-2026"})
+    assert again.status_code == 302
+
+
 # -- teams -----------------------------------------------------------------------------------
 
 

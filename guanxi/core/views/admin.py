@@ -183,6 +183,22 @@ def user_send_reset(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("admin-user-edit", pk)
 
 
+@admin_required
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift a login lockout (too many failed attempts) before it expires by itself."""
+    from axes.utils import reset
+
+    user = get_object_or_404(User, pk=pk)
+    # Attempts are counted per name typed: the username or the email address.
+    cleared = sum(reset(username=name) for name in {user.username, user.email} if name)
+    if cleared:
+        messages.success(request, _("%s can try to log in again.") % user.username)
+    else:
+        messages.info(request, _("%s was not locked out.") % user.username)
+    return redirect("admin-user-edit", pk)
+
+
 # --------------------------------------------------------------------------------------------
 # teams
 # --------------------------------------------------------------------------------------------

@@ -198,14 +198,14 @@ class ChangeRenderer:
                 continue
             label = self.label(model, name)
             label = label[:1].upper() + label[1:]
+            if name == "children" and not change:
+                continue  # a delete that took nothing along
             if isinstance(change, list) and len(change) == 2:
-                row.changes.append(
-                    FieldChange(
-                        label=label,
-                        before=self.display(model, name, change[0]),
-                        after=self.display(model, name, change[1]),
-                    )
-                )
+                before = self.display(model, name, change[0])
+                after = self.display(model, name, change[1])
+                if before is None and after is None:
+                    continue  # e.g. a record created without tags
+                row.changes.append(FieldChange(label=label, before=before, after=after))
             else:
                 row.changes.append(
                     FieldChange(label=label, value=self.display(model, name, change), is_diff=False)
