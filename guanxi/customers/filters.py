@@ -11,6 +11,8 @@ from .models import (
     Account,
     AccountKind,
     BuyingRole,
+    Channel,
+    ConsentStatus,
     Contact,
     Industry,
     Profitability,
@@ -61,6 +63,36 @@ class AccountFilterSet(TaggedFilterSetMixin, RecordFilterSet):
 class ContactFilterSet(TaggedFilterSetMixin, RecordFilterSet):
     account = django_filters.NumberFilter(label=_("Account"), field_name="account_id")
     buying_role = choice_filter(BuyingRole.choices, _("Buying role"))
+    preferred_channel = choice_filter(Channel.choices, _("Preferred channel"))
+    # The account's classifications and place, so contacts can be listed by their customer.
+    relationship_class = django_filters.MultipleChoiceFilter(
+        label=_("Account relationship"),
+        field_name="account__relationship_class",
+        choices=RelationshipClass.choices,
+    )
+    profit_contribution = django_filters.MultipleChoiceFilter(
+        label=_("Account profit contribution"),
+        field_name="account__profit_contribution",
+        choices=ProfitContribution.choices,
+    )
+    region_class = django_filters.MultipleChoiceFilter(
+        label=_("Account region"), field_name="account__region_class", choices=RegionClass.choices
+    )
+    province = django_filters.CharFilter(
+        label=_("Province"), field_name="account__province", lookup_expr="iexact"
+    )
+    city = django_filters.CharFilter(
+        label=_("City"), field_name="account__city", lookup_expr="iexact"
+    )
+    consent_email = django_filters.ChoiceFilter(
+        label=_("Email consent"), choices=ConsentStatus.choices[1:], field_name="consent_email"
+    )
+    consent_phone = django_filters.ChoiceFilter(
+        label=_("Phone consent"), choices=ConsentStatus.choices[1:], field_name="consent_phone"
+    )
+    consent_sms = django_filters.ChoiceFilter(
+        label=_("SMS consent"), choices=ConsentStatus.choices[1:], field_name="consent_sms"
+    )
     has_email_consent = django_filters.BooleanFilter(
         label=_("Email consent granted"), method="filter_email_consent"
     )

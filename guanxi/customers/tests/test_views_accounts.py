@@ -579,6 +579,12 @@ def _edit_data(account: Account, **changes) -> dict:
     return data
 
 
+def hidden_inputs(html: str) -> dict[str, str]:
+    """The hidden inputs of the conflict form, as a browser would resubmit them."""
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+    return {k: html_lib.unescape(v) for k, v in found if k != "csrfmiddlewaretoken"}
+
+
 def _form_base(client, account: Account) -> str:
     html = client.get(reverse("customers:account-edit", args=[account.pk])).content.decode()
     return re.search(r'name="base" value="([^"]+)"', html).group(1)
@@ -637,8 +643,7 @@ def test_conflict_resolved_resubmit_applies_choices_on_new_version(client, org):
         expected_version=1,
     )
     conflict = client.post(url, {**data, "base": base}).content.decode()
-    resubmit = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', conflict))
-    resubmit.pop("csrfmiddlewaretoken", None)
+    resubmit = hidden_inputs(conflict)
 
     response = client.post(
         url,
