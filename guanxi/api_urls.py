@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from guanxi.core.api import views as core_api
 from guanxi.core.api.router import register, router
 from guanxi.customers.api import views as customers_api
+from guanxi.dataio.api import urls as dataio_api
 
 app_name = "api"
 
@@ -26,12 +27,12 @@ register("users", core_api.UserViewSet, "user")
 register("teams", core_api.TeamViewSet, "team")
 register("roles", core_api.RoleViewSet, "role")
 register("access-policies", core_api.AccessPolicyViewSet, "access-policy")
-# imports (issue 3 §4): the import pipeline registers its viewset here, e.g.
-# register("imports", imports_api.ImportViewSet, "import")
+# imports, exports and the jobs that run them (registered by guanxi.dataio.api.urls)
 
 urlpatterns = [
     path("v1/auth/token/", core_api.TokenView.as_view(), name="token"),
     path("v1/search/", core_api.SearchView.as_view(), name="search"),
+    path("v1/", include(dataio_api.urlpatterns)),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
