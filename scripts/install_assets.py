@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = [
     ("bootstrap/dist/css/bootstrap.min.css", "bootstrap/css/bootstrap.min.css"),
     ("bootstrap/dist/js/bootstrap.bundle.min.js", "bootstrap/js/bootstrap.bundle.min.js"),
-    ("bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/font/bootstrap-icons.min.css"),
+    ("bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/font/"),
     ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
     ("echarts/dist/echarts.min.js", "echarts/echarts.min.js"),
 ]
@@ -42,7 +42,9 @@ LICENSES = [
 INTER_WEIGHTS = ("400", "500", "600", "700")
 
 SOURCE_MAP = re.compile(r"/[*/]# sourceMappingURL=(\S+?)(?: \*/)?\s*$", re.MULTILINE)
-FONT_URL = re.compile(r"url\(\./files/([\w.-]+\.woff2)\) format\('woff2'\)(?:, url\([^)]*\) format\('woff'\))?")
+FONT_URL = re.compile(
+    r"url\(\./files/([\w.-]+\.woff2)\) format\('woff2'\)(?:, url\([^)]*\) format\('woff'\))?"
+)
 
 
 class AssetError(RuntimeError):
@@ -105,6 +107,8 @@ def install(node_modules: Path, vendor: Path) -> list[Path]:
         shutil.rmtree(staging)
     written: list[Path] = []
     for relative, target in FILES:
+        if target.endswith("/"):  # a folder: keep the file's name
+            target += relative.rsplit("/", 1)[-1]
         written += copy_with_source_map(node_modules / relative, staging / target)
     for relative, target in FOLDERS:
         shutil.copytree(node_modules / relative, staging / target)
