@@ -72,7 +72,7 @@ def normalised_name(name: str) -> str:
     words = [w for w in re.split(r"[\s,.;·、，。]+", text) if w]
     while len(words) > 1 and words[-1] in _EN_SUFFIXES:
         words.pop()
-    text = "".join(words)
+    text = whole = "".join(words)
     changed = True
     while changed:
         changed = False
@@ -81,6 +81,8 @@ def normalised_name(name: str) -> str:
                 text = text[: -len(suffix)]
                 changed = True
                 break
+    if text in _CN_SUFFIXES:  # the name is nothing but a legal form: keep it whole
+        text = whole
     return _NON_ALNUM.sub("", text)
 
 
