@@ -356,3 +356,21 @@ def test_stale_access_policy_change_is_refused(admin_client, org):
     response = admin_client.post(reverse("admin-access-policies"), data, follow=True)
     assert "Someone else changed the access policies" in response.content.decode()
     assert AccessPolicy.objects.get(object_type="account").default_access == "public_read"
+
+
+def test_user_list_queries_do_not_grow_with_rows(admin_client, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.core.tests.factories import make_user
+
+    def count():
+        admin_client.get(reverse("admin-user-list"))  # warm the caches
+        with CaptureQueriesContext(connection) as captured:
+            admin_client.get(reverse("admin-user-list"))
+        return len(captured)
+
+    few = count()
+    for i in range(10):
+        make_user("marketing", team=org.west, username=f"extra{i}")
+    assert count() == few

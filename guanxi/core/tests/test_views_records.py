@@ -305,3 +305,39 @@ def test_purge_task_is_the_same_job(org, settings):
     _age(entry, 45)
     assert purge_recycle_bin() == 1
     assert not DeletedRecord.objects.exists()
+
+
+def _queries_for(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # caches (content types, access policies) warm up on a first request
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_recycle_bin_page_queries_do_not_grow_with_rows(rep_client, org):
+    def delete_some(n):
+        for i in range(n):
+            account = create_account(org.east_rep, {"name": f"Gone {i}"})
+            delete_account(org.east_rep, account, expected_version=account.version)
+
+    delete_some(3)
+    few = _queries_for(rep_client, reverse("recycle-bin"))
+    delete_some(12)
+    many = _queries_for(rep_client, reverse("recycle-bin"))
+    assert few == many
+
+
+def test_home_queries_do_not_grow_with_rows(rep_client, org):
+    def add_some(n):
+        for i in range(n):
+            account = create_account(org.east_rep, {"name": f"Acme {i}"})
+            core.add_note(org.east_rep, account, {"subject": f"Call {i}"})
+
+    add_some(2)
+    few = _queries_for(rep_client, reverse("home"))
+    add_some(12)
+    many = _queries_for(rep_client, reverse("home"))
+    assert few == many
