@@ -3,5 +3,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("guanxi.core.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("data/", include("guanxi.dataio.urls")),
     path("api/", include("guanxi.api_urls")),
 ]

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import forms
-from .views import admin, home, preferences, records, recycle_bin, search
+from .views import admin, home, jobs, preferences, records, recycle_bin, search
 
 # Django's authentication views with our forms and templates. Under /auth/, since
 # /accounts/ means customer accounts in a CRM.
@@ -83,6 +83,7 @@ urlpatterns = [
         records.share_delete,
         name="share-delete",
     ),
+    path("jobs/<int:pk>/", jobs.job_progress, name="job-progress"),
     path("recycle-bin/", recycle_bin.recycle_bin, name="recycle-bin"),
     path(
         "recycle-bin/<int:pk>/restore/",

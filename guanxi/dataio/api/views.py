@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,6 +18,7 @@ from guanxi.core.api.jobs import JobSerializer
 from guanxi.core.api.permissions import IsStaff
 
 from .. import services
+from ..http import CONTENT_TYPES, XLSX_TYPE, export_response, file_response
 from ..models import Export, ImportBatch
 from .serializers import (
     DecisionsSerializer,
@@ -27,9 +28,6 @@ from .serializers import (
     ImportUploadSerializer,
     MappingSerializer,
 )
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
 
 
 class ImportViewSet(
@@ -139,38 +137,6 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """The file a background export wrote (404 until it is written)."""
         export = self.get_object()
         return file_response(export)
-
-
-def file_response(export: Export) -> FileResponse:
-    if not export.file:
-        raise Http404("The file is not ready.")
-    return FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=services.export_file_name(export),
-        content_type=CONTENT_TYPES[export.file_format],
-    )
-
-
-def export_response(
-    request: Any, object_type: str, file_format: str
-) -> tuple[Export, HttpResponse | None]:
-    """Make an export of the filtered list: its file at once, or None when a job writes it."""
-    export = services.create_export(request.user, object_type, file_format, request.GET)
-    if export.is_background:
-        return export, None
-    name = services.export_file_name(export)
-    if file_format == "csv":
-        response: HttpResponse = StreamingHttpResponse(
-            services.export_chunks(request.user, export), content_type=CONTENT_TYPES["csv"]
-        )
-    else:
-        response = HttpResponse(
-            services.export_xlsx_bytes(request.user, export), content_type=XLSX_TYPE
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Export-Id"] = str(export.pk)
-    return export, response
 
 
 class AnyAccept(BaseContentNegotiation):
