@@ -28,6 +28,7 @@ from ._base import (
     prepare_weights,
     scalar_or_array,
 )
+from ._special import HYP2F1_SAFE_Z, bgnbd_growth_by_quadrature
 
 
 class _Design:
@@ -247,14 +248,24 @@ def _expected_growth(
 
     The expected purchases in the next t of a customer known to be alive with x repeat purchases
     by age T (``alpha_T`` = α + T).  At a = 1 the expression is 0/0; a is nudged by 1e-7 there.
+    For z > 0.9, where scipy's hyp2f1 is unreliable, the same quantity is integrated directly
+    (:func:`bgnbd_growth_by_quadrature`).
     """
+    t, x, alpha_T = (np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(t, x, alpha_T))
+    tau = t / alpha_T
+    far = tau > HYP2F1_SAFE_Z / (1.0 - HYP2F1_SAFE_Z)  # z = τ / (1 + τ) > 0.9
+    out = np.empty(t.shape)
+    if np.any(far):
+        out[far] = bgnbd_growth_by_quadrature(r, a, b, x[far], tau[far])
+    near = ~far
     if abs(a - 1.0) < 1e-7:
         a = 1.0 + 1e-7
+    x, alpha_T, t = x[near], alpha_T[near], t[near]
     c = a + b + x - 1.0
     z = t / (alpha_T + t)
     log_one_minus_z = np.log(alpha_T) - np.log(alpha_T + t)
     hyper = hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
-    bracket = -np.expm1((a - 1.0) * log_one_minus_z) - np.exp((a - 1.0) * log_one_minus_z) * (
-        hyper - 1.0
-    )
-    return c / (a - 1.0) * bracket
+    scale = np.exp((a - 1.0) * log_one_minus_z)
+    bracket = -np.expm1((a - 1.0) * log_one_minus_z) - scale * (hyper - 1.0)
+    out[near] = c / (a - 1.0) * bracket
+    return out

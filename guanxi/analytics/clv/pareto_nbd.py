@@ -26,7 +26,7 @@ from ._base import (
     prepare_weights,
     scalar_or_array,
 )
-from ._special import log1mexp, power_difference
+from ._special import HYP2F1_SAFE_Z, log1mexp, log_power_integral, power_difference
 from .bgnbd import _validated
 
 
@@ -49,37 +49,45 @@ def _log_tail_integral(
              = (β+t)^-(s+1) (α+t)^(1-r-x) 2F1(1, s+1; r+s+x+1; z) / (r+s+x)  (r+x >= 1),
         z = (β-α)/(β+t).
 
-    Everything is kept in logs.
+    Everything is kept in logs.  scipy's hyp2f1 is exact to rounding for z <= 0.9 but fails
+    (NaN) for heavy buyers and integer parameters as z nears 1, so beyond z = 0.9 the integral is
+    evaluated directly by :func:`log_power_integral`.
     """
-    rx = r + x
+    rx, t = (np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(r + x, t))
+    out = np.empty(rx.shape)
+    # |α - β| / (max(α, β) + t), in [0, 1)
+    z = np.abs(alpha - beta) / (max(alpha, beta) + t)
+    far = z > HYP2F1_SAFE_Z
+    if np.any(far):
+        # scipy's series is exact only up to z = 0.9: integrate directly beyond
+        out[far] = log_power_integral(alpha + t[far], beta + t[far], rx[far], s + 1.0)
+    near = ~far
+    rx, t, z = rx[near], t[near], z[near]
     c = rx + s + 1.0
     log_norm = -np.log(rx + s)
     if alpha >= beta:
-        z = (alpha - beta) / (alpha + t)
-        return (
+        out[near] = (
             -rx * np.log(alpha + t)
             - s * np.log(beta + t)
             + np.log(hyp2f1(1.0, rx, c, z))
             + log_norm
         )
-    z = (beta - alpha) / (beta + t)
-    out = np.empty(np.broadcast(rx, t).shape)
-    rx, t, z, c, log_norm = np.broadcast_arrays(rx, t, z, c, log_norm)
+        return out
     low = rx < 1.0
-    if np.any(low):
-        out[low] = (
-            -(rx[low] + s) * np.log(beta + t[low])
-            + np.log(hyp2f1(rx[low], rx[low] + s, c[low], z[low]))
-            + log_norm[low]
-        )
+    values = np.empty(rx.shape)
+    values[low] = (
+        -(rx[low] + s) * np.log(beta + t[low])
+        + np.log(hyp2f1(rx[low], rx[low] + s, c[low], z[low]))
+        + log_norm[low]
+    )
     high = ~low
-    if np.any(high):
-        out[high] = (
-            -(s + 1.0) * np.log(beta + t[high])
-            + (1.0 - rx[high]) * np.log(alpha + t[high])
-            + np.log(hyp2f1(1.0, s + 1.0, c[high], z[high]))
-            + log_norm[high]
-        )
+    values[high] = (
+        -(s + 1.0) * np.log(beta + t[high])
+        + (1.0 - rx[high]) * np.log(alpha + t[high])
+        + np.log(hyp2f1(1.0, s + 1.0, c[high], z[high]))
+        + log_norm[high]
+    )
+    out[near] = values
     return out
 
 

@@ -181,7 +181,7 @@ def test_gamma_gamma_ignores_customers_without_repeats_and_uses_weights():
 
 def test_bg_nbd_and_gamma_gamma_recover_simulated_parameters_within_their_standard_errors():
     rng = np.random.default_rng(2005)
-    T = rng.integers(189, 274, size=100_000) / 7.0
+    T = rng.integers(189, 274, size=40_000) / 7.0
     x, t_x = simulate_beta_geo(*BG.values(), T, rng)
     bg = BetaGeo().fit(x, t_x, T)
     for name, true in BG.items():
@@ -318,3 +318,48 @@ def test_cdnow_master_log_reproduces_the_published_sample_summary():
     assert np.abs(summary["recency"].to_numpy() - sample["t_x"].to_numpy()).max() < 0.005
     assert np.abs(summary["T"].to_numpy() - sample["T"].to_numpy()).max() < 0.005
     assert np.abs(summary["monetary_value"].to_numpy() - sample["zbar"].to_numpy()).max() < 0.0051
+
+
+# ------------------------------------------- hypergeometric terms past z = 0.9 (quadrature)
+
+
+def test_quadrature_and_hypergeometric_series_agree_where_both_hold():
+    from guanxi.analytics.clv._special import bgnbd_growth_by_quadrature, log_power_integral
+    from guanxi.analytics.clv.bgnbd import _expected_growth
+    from guanxi.analytics.clv.pareto_nbd import _log_tail_integral
+
+    r, alpha, s, beta = PNBD.values()
+    x = np.array([0.0, 1.0, 7.0, 60.0, 500.0])
+    for t in (0.0, 5.0, 38.86):
+        by_series = _log_tail_integral(r, alpha, s, beta, x, np.full(5, t))  # z < 0.9 here
+        by_quadrature = log_power_integral(alpha + t, beta + t, r + x, s + 1.0)
+        assert by_quadrature == pytest.approx(by_series, rel=1e-10)
+    r, alpha, a, b = BG.values()
+    tau = np.array([0.5, 2.0, 8.9])  # z = τ/(1+τ) < 0.9: the series route
+    for xi in (0.0, 3.0, 200.0):
+        by_series = _expected_growth(r, alpha, a, b, np.full(3, xi), np.full(3, 1.0), tau)
+        by_quadrature = bgnbd_growth_by_quadrature(r, a, b, np.full(3, xi), tau)
+        assert by_quadrature == pytest.approx(by_series, rel=1e-9)
+
+
+def test_cases_where_scipy_hyp2f1_fails_near_one_are_finite_and_continuous():
+    # scipy.special.hyp2f1(1, 2, 101, 0.918) is inf: Pareto/NBD with r = s = α = 1, β = e^2.5
+    # and 98 repeat purchases at T = 0 hits it (found by hypothesis)
+    model = ParetoNBD.from_params(r=1.0, alpha=1.0, s=1.0, beta=float(np.exp(2.5)))
+    with strict_floating_point():
+        ll = model.individual_log_likelihood([98, 98, 98], [0.0, 0.0, 0.0], [0.0, 1e-9, 1e-6])
+        alive = model.probability_alive([98, 500], [0.0, 0.0], [0.0, 0.0])
+    assert np.all(np.isfinite(ll)) and np.abs(np.diff(ll)).max() < 1e-4
+    assert alive.tolist() == [1.0, 1.0]
+    # BG/NBD with integer parameters over a 10-year horizon (z = 0.999): the 1 - z
+    # transformation is degenerate there, the direct integral is not
+    bg = BetaGeo.from_params(r=1.0, alpha=1.0, a=2.0, b=2.0)
+    with strict_floating_point():
+        ten_years = bg.conditional_expected_purchases(520.0, [0, 5, 500], [0.0, 1.0, 1.0], 1.0)
+    # a = 2 > 1: total purchases before dropping out have finite mean (a+b+x-1)/(a-1)
+    limits = np.array([3.0, 8.0, 503.0])
+    assert np.all(ten_years > 0) and np.all(ten_years < limits)
+    # the route switches at z = 0.9, i.e. t = 9 (α + T) = 18 weeks
+    just_below = bg.conditional_expected_purchases(17.99, [0, 5], [0.0, 1.0], 1.0)
+    just_above = bg.conditional_expected_purchases(18.01, [0, 5], [0.0, 1.0], 1.0)
+    assert np.all(just_above > just_below) and np.all(just_above - just_below < 0.05)
