@@ -835,7 +835,8 @@ class RecordForm(forms.ModelForm):
             self.fields["owner"].initial = (
                 self.instance.owner_id if self.instance.pk else getattr(user, "pk", None)
             )
-            self.fields["owner"].required = True
+            # left empty, a new record is the actor's and an edited one keeps its owner
+            self.fields["owner"].empty_label = None
         else:
             self.fields.pop("owner")
         if "tags" not in self.fields:
@@ -952,7 +953,8 @@ class RecordForm(forms.ModelForm):
         return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
 
     def chosen_owner(self) -> Any:
-        return self.cleaned_data.get("owner") if "owner" in self.fields else "actor"
+        """The owner picked in the form, or ``"actor"`` (the service's default)."""
+        return self.cleaned_data.get("owner") or "actor"
 
 
 def apply_service_error(form: forms.Form, exc: ValidationError) -> None:
@@ -1201,7 +1203,7 @@ class ObjectEditView(LoginRequiredMixin, View):
             data["tags"] = [*data.get("tags", []), *core.get_or_create_tags(user, new_tags)]
         if obj is None:
             return self.services.create(user, data, owner=form.chosen_owner())
-        if "owner" in form.fields:
+        if form.cleaned_data.get("owner") is not None:
             data["owner"] = form.cleaned_data["owner"]
         return self.services.update(user, obj, data, expected_version=form.cleaned_data["version"])
 
