@@ -144,6 +144,14 @@ def update_user(
         changes["password"] = ["***", "***"]
     if roles is not None:
         role_objs = _valid_roles(roles)
+        # An administrator who drops their own admin role would lock themself out of the very
+        # pages that could undo it.
+        if (
+            user.pk == actor.pk
+            and not user.is_superuser
+            and not any(r.grants("user", Action.ADMIN) for r in role_objs)
+        ):
+            raise ValidationError({"roles": _("You cannot remove your own administrator role.")})
         user.roles.set(role_objs)
         new_roles = sorted(r.code for r in role_objs)
         if new_roles != old_roles:

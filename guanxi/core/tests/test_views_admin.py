@@ -374,3 +374,16 @@ def test_user_list_queries_do_not_grow_with_rows(admin_client, org):
     for i in range(10):
         make_user("marketing", team=org.west, username=f"extra{i}")
     assert count() == few
+
+
+def test_admin_cannot_drop_their_own_admin_role(admin_client, org):
+    me = org.admin
+    response = admin_client.post(
+        reverse("admin-user-edit", args=[me.pk]),
+        user_post(username=me.username, email=me.email, roles=["sales_rep"], version=me.version),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["roles"] == [
+        "You cannot remove your own administrator role."
+    ]
+    assert list(me.roles.values_list("code", flat=True)) == ["admin"]
