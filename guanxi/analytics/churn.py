@@ -14,8 +14,8 @@ al. 1987), reported alongside for comparison.
 Caveat: the BG/NBD model lets a customer drop out only right after a purchase, so its P(alive)
 is exactly 1 for every customer without a repeat purchase — on CDNOW the one-time buyers, most
 of whom never come back.  1 - P(alive) of a BG/NBD model therefore ranks churners *worse* than
-chance (AUC 0.32 on CDNOW); use its expected purchases (AUC 0.76) or the Pareto/NBD P(alive)
-(AUC 0.72) as the model-based score instead.
+chance (AUC 0.33 on CDNOW); use its expected purchases (AUC 0.75) or the Pareto/NBD P(alive)
+(AUC 0.71) as the model-based score instead.
 
 Evaluation: the area under the ROC curve (AUC; Hanley & McNeil 1982), computed on customers held
 out from training, and a decile lift table (customers sorted by predicted risk; the standard
