@@ -53,6 +53,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def builtin_roles(transactional_db: None) -> None:
+    """Browser tests run against a live server, so they use transactional tests, and each of
+    those empties the database afterwards, the built-in roles of migration 0002 included:
+    put them back before each test."""
+    import importlib
+
+    from django.apps import apps
+
+    roles = importlib.import_module("guanxi.core.migrations.0002_builtin_roles")
+    roles.create_roles(apps, None)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     executable = chromium_path()
