@@ -146,14 +146,40 @@ class MergeSerializer(serializers.Serializer):
 
 
 class FlowQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = serializers.DateField(
+        required=False, help_text=_("First day of the period (default: 30 days before end).")
+    )
+    end = serializers.DateField(required=False, help_text=_("Last day (default: today)."))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        attrs.setdefault("end", timezone.localdate())
+        attrs.setdefault("start", attrs["end"] - dt.timedelta(days=30))
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"start": _("The period starts after it ends.")})
+        return attrs
+
+
+class FlowMoveSerializer(serializers.Serializer):
+    from_class = serializers.CharField(help_text=_("'' for accounts created in the period."))
+    to_class = serializers.CharField()
+    count = serializers.IntegerField()
 
 
 class FlowSerializer(serializers.Serializer):
-    from_class = serializers.CharField()
-    to_class = serializers.CharField()
-    count = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    total_moves = serializers.IntegerField()
+    moves = FlowMoveSerializer(many=True)
+    at_start = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Accounts per class when the period began.")
+    )
+    at_end = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Accounts per class when it ended.")
+    )
 
 
 class ConsentSerializer(serializers.ModelSerializer):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -16,7 +15,8 @@ from guanxi.core.api.viewsets import RecordViewSet
 
 from .. import services
 from ..filters import AccountFilterSet, ContactFilterSet
-from ..models import Account, ClassTransition, Contact
+from ..models import Account, Contact
+from ..selectors import flow_counts
 from .serializers import (
     AccountSerializer,
     AssignSerializer,
@@ -143,26 +143,31 @@ class AccountViewSet(RecordViewSet):
 
     @extend_schema(
         parameters=[FlowQuerySerializer],
-        responses=FlowSerializer(many=True),
-        summary="Moves between relationship classes over a period",
+        responses=FlowSerializer,
+        summary="Moves between relationship classes over a period (customer flow)",
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def flow(self, request: Any) -> Response:
         query = FlowQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        moves = ClassTransition.objects.filter(
-            account__in=Account.objects.visible_to(request.user).values("pk")
-        ).exclude(from_class="")
-        if query.validated_data.get("start"):
-            moves = moves.filter(at__date__gte=query.validated_data["start"])
-        if query.validated_data.get("end"):
-            moves = moves.filter(at__date__lte=query.validated_data["end"])
-        rows = (
-            moves.values("from_class", "to_class")
-            .annotate(count=Count("id"))
-            .order_by("from_class", "to_class")
+        counts = flow_counts(
+            request.user, query.validated_data["start"], query.validated_data["end"]
         )
-        return Response(FlowSerializer(rows, many=True).data)
+        moves = [
+            {"from_class": source, "to_class": target, "count": n}
+            for source, row in sorted(counts.matrix.items())
+            for target, n in sorted(row.items())
+            if n
+        ]
+        body = {
+            "start": counts.start,
+            "end": counts.end,
+            "total_moves": counts.total_moves,
+            "moves": moves,
+            "at_start": counts.at_start,
+            "at_end": counts.at_end,
+        }
+        return Response(FlowSerializer(body).data)
 
     def _answer(self, account: Account) -> Response:
         account = self.reload(account)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from guanxi.core import services as core
 from guanxi.core.api.testing import client_for, write
 from guanxi.core.models import ChangeLogEntry, DeletedRecord, Note, Tag
 from guanxi.core.validators import uscc_check_char
 from guanxi.customers.models import Account, ClassTransition, Contact
-from guanxi.customers.services import create_account, create_contact
+from guanxi.customers.services import (
+    change_relationship_class,
+    create_account,
+    create_contact,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -593,16 +598,27 @@ def test_merge_with_an_unknown_field_is_400(org):
 def test_flow_counts_moves_between_classes_of_visible_accounts(org):
     for name in ("A", "B"):
         account = create_account(org.east_rep, {"name": name})
-        core_account = Account.objects.get(pk=account.pk)
-        from guanxi.customers.services import change_relationship_class
-
-        change_relationship_class(org.east_rep, core_account, "target", expected_version=1)
+        change_relationship_class(org.east_rep, account, "target", expected_version=1)
     hidden = create_account(org.west_rep, {"name": "W"})
-    from guanxi.customers.services import change_relationship_class
-
     change_relationship_class(org.west_rep, hidden, "target", expected_version=1)
+    today = timezone.localdate().isoformat()
 
-    response = client_for(org.east_rep).get(f"{URL}flow/")
+    response = client_for(org.east_rep).get(f"{URL}flow/", {"start": today, "end": today})
 
     assert response.status_code == 200
-    assert response.data == [{"from_class": "potential", "to_class": "target", "count": 2}]
+    assert response.data["moves"] == [
+        {"from_class": "", "to_class": "potential", "count": 2},
+        {"from_class": "potential", "to_class": "target", "count": 2},
+    ]
+    assert response.data["total_moves"] == 4
+    assert response.data["at_end"]["target"] == 2
+    assert response.data["at_start"]["target"] == 0
+
+
+def test_flow_with_a_period_that_ends_before_it_starts_is_400(org):
+    response = client_for(org.east_rep).get(
+        f"{URL}flow/", {"start": "2025-02-01", "end": "2025-01-01"}
+    )
+
+    assert response.status_code == 400
+    assert list(response.data) == ["start"]
