@@ -104,6 +104,16 @@ def group_rows(
     return uniq, summed
 
 
+def weighted_sum(weights: FloatArray, values: FloatArray) -> float:
+    """Σ w_i v_i without BLAS.
+
+    ``weights @ values`` goes through OpenBLAS, whose threads spin-wait for each other: on a
+    loaded two-core machine one such dot product over 17,000 rows took 20 ms against 0.01 ms
+    for this loop, and a fit makes hundreds of them.
+    """
+    return float(np.einsum("i,i->", weights, values))
+
+
 def factorise(values: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """Distinct values and, per element, the index of its value (``values == u[index]``)."""
     uniq, inverse = np.unique(values, return_inverse=True)
@@ -216,6 +226,7 @@ class FittedModel:
         )
         z = result.x
         self.optimizer_message = str(result.message)
+        polished = False
         if not jac:
             # Finite-difference gradients stop L-BFGS-B a little short of the optimum; a
             # Nelder-Mead polish from there costs little on these 3-4 parameter problems.
@@ -228,11 +239,19 @@ class FittedModel:
             )
             if polish.fun <= result.fun:
                 z = polish.x
+                polished = bool(polish.success)
         theta = np.exp(z)
         self.params = {n: float(v) for n, v in zip(self.param_names, theta, strict=True)}
         self.log_likelihood = -float(self._negative_log_likelihood(theta))
         interior = bool(np.all(np.abs(z) < LOG_BOUND - 1e-6))
-        self.converged = bool(result.success) and interior
+        stationary = bool(result.success) or polished
+        if jac and not stationary:
+            # L-BFGS-B reports ABNORMAL when its line search cannot improve an objective that
+            # is already flat to rounding; the gradient tells whether that is an optimum.
+            with np.errstate(all="ignore"):
+                _, gradient = self._objective(z)
+            stationary = bool(np.all(np.abs(gradient) < 1e-6))
+        self.converged = stationary and interior
         self._covariance = None
 
     # ----------------------------------------------------------------- inference

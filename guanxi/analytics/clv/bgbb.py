@@ -25,6 +25,7 @@ from ._base import (
     group_rows,
     prepare_weights,
     scalar_or_array,
+    weighted_sum,
 )
 
 
@@ -131,7 +132,7 @@ class BetaGeoBetaBinom(FittedModel):
 
     def _negative_log_likelihood(self, theta: FloatArray) -> float:
         x, t_x, n, w = self._data
-        return -float(w @ _log_likelihood_terms(*theta, x, t_x, n)[0])
+        return -weighted_sum(w, _log_likelihood_terms(*theta, x, t_x, n)[0])
 
     def individual_log_likelihood(
         self, frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike

@@ -27,6 +27,7 @@ from ._base import (
     group_rows,
     prepare_weights,
     scalar_or_array,
+    weighted_sum,
 )
 from ._special import HYP2F1_SAFE_Z, bgnbd_growth_by_quadrature
 
@@ -117,7 +118,7 @@ class BetaGeo(FittedModel):
 
     def _negative_log_likelihood(self, theta: FloatArray) -> float:
         ll = self._terms(theta, self._data)[0]
-        return -float(np.dot(self._data.w, ll))
+        return -weighted_sum(self._data.w, ll)
 
     def _objective(self, log_theta: FloatArray) -> tuple[float, FloatArray]:
         d: _Design = self._data
@@ -142,9 +143,9 @@ class BetaGeo(FittedModel):
         g_alpha = r / alpha - (r + x) * (w1 / (alpha + d.T) + w2 / (alpha + d.t_x))
         g_a = w1 * d1_a[d.ix] + w2 * d2_a[d.ix]
         g_b = w1 * d1_b[d.ix] + w2 * d2_b[d.ix]
-        grad = np.array([d.w @ g_r, d.w @ g_alpha, d.w @ g_a, d.w @ g_b])
+        grad = np.array([weighted_sum(d.w, g) for g in (g_r, g_alpha, g_a, g_b)])
         n = self.n_customers
-        return -float(d.w @ ll) / n, -grad * theta / n
+        return -weighted_sum(d.w, ll) / n, -grad * theta / n
 
     def individual_log_likelihood(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike

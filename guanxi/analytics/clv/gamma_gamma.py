@@ -25,6 +25,7 @@ from ._base import (
     group_rows,
     prepare_weights,
     scalar_or_array,
+    weighted_sum,
 )
 
 
@@ -87,7 +88,7 @@ class GammaGamma(FittedModel):
 
     def _negative_log_likelihood(self, theta: FloatArray) -> float:
         x, m, w = self._data
-        return -float(w @ _log_density(*theta, x, m))
+        return -weighted_sum(w, _log_density(*theta, x, m))
 
     def _objective(self, log_theta: FloatArray) -> tuple[float, FloatArray]:
         x, m, w = self._data
@@ -100,9 +101,9 @@ class GammaGamma(FittedModel):
         g_p = x * (psi_pxq - digamma(px) + np.log(m) + np.log(x) - log_gmx)
         g_q = psi_pxq - digamma(q) + np.log(gamma) - log_gmx
         g_gamma = q / gamma - (px + q) / (gamma + m * x)
-        grad = np.array([w @ g_p, w @ g_q, w @ g_gamma])
+        grad = np.array([weighted_sum(w, g) for g in (g_p, g_q, g_gamma)])
         n = self.n_customers
-        return -float(w @ ll) / n, -grad * theta / n
+        return -weighted_sum(w, ll) / n, -grad * theta / n
 
     def conditional_expected_value(
         self, frequency: ArrayLike, monetary_value: ArrayLike

@@ -50,7 +50,7 @@ def npv_lifetime_value(
         profit = profit + potential
     periods = np.arange(1, profit.shape[1] + 1, dtype=np.float64)
     discount = np.exp(-periods * np.log1p(rate))
-    value = profit @ discount
+    value = np.einsum("ij,j->i", profit, discount)  # no BLAS: see _base.weighted_sum
     if index is not None:
         return pd.Series(value, index=index, name="ltv_npv")
     return value

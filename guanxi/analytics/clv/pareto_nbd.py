@@ -25,6 +25,7 @@ from ._base import (
     group_rows,
     prepare_weights,
     scalar_or_array,
+    weighted_sum,
 )
 from ._special import HYP2F1_SAFE_Z, log1mexp, log_power_integral, power_difference
 from .bgnbd import _validated
@@ -150,7 +151,7 @@ class ParetoNBD(FittedModel):
     def _negative_log_likelihood(self, theta: FloatArray) -> float:
         x, t_x, big_t, w = self._data
         common, log_alive, log_dead = _log_terms(*theta, x, t_x, big_t)
-        return -float(w @ (common + np.logaddexp(log_alive, log_dead)))
+        return -weighted_sum(w, common + np.logaddexp(log_alive, log_dead))
 
     def individual_log_likelihood(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike

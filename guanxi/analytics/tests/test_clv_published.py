@@ -84,6 +84,7 @@ def test_gamma_gamma_reproduces_fader_hardie_lee_2005_jmr():
     data = _load(ref.load_cdnow_summary_with_spend)
     model = GammaGamma().fit(data["x"], data["zbar"])
     assert model.n_customers == 946  # only the repeat buyers are used
+    assert model.converged
     assert_published(model.params, {"p": 6.25, "q": 3.74, "gamma": 15.44})
     # mean spend per transaction implied by the model, pγ/(q-1)
     assert model.population_mean_spend() == pytest.approx(35.17, abs=0.01)
