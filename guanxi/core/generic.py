@@ -436,6 +436,8 @@ class ObjectListView(LoginRequiredMixin, View):
     per_page = 50
     count_cap = 10_000
     bulk_actions: Sequence[BulkAction] = (ASSIGN_OWNER, ADD_TAG, DELETE)
+    #: filters always shown; the others fold under "More filters" unless one is in use
+    primary_filters: Sequence[str] = ()
 
     @property
     def model(self) -> type[Record]:
@@ -593,6 +595,14 @@ class ObjectListView(LoginRequiredMixin, View):
             for name in filterset.form.fields
             if name != "q" and any(v for v in request.GET.getlist(name))
         ]
+        fields = [f for f in filterset.form if f.name != "q"]
+        order = list(self.primary_filters)
+        if order:
+            chosen = [f for f in fields if f.name in order]
+            primary = sorted(chosen, key=lambda f: order.index(f.name))
+        else:
+            primary = fields
+        more = [f for f in fields if f.name not in {p.name for p in primary}]
         return {
             "view": self,
             "title": self.title or self.model._meta.verbose_name_plural.capitalize(),
@@ -601,6 +611,9 @@ class ObjectListView(LoginRequiredMixin, View):
             "filterset": filterset,
             "filter_form": filterset.form,
             "active_filters": active_filters,
+            "primary_filters": primary,
+            "more_filters": more,
+            "more_filters_active": any(f.name in active_filters for f in more),
             "table": table,
             "columns": columns,
             "all_columns": [(c, c.name in column_names) for c in table.columns],

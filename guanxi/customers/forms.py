@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.generic import RecordForm, TagsField, VisibleRecordChoiceField
@@ -31,7 +32,7 @@ class AccountForm(RecordForm):
 
     tags = TagsField()
     website = forms.URLField(
-        label=Account._meta.get_field("website").verbose_name,
+        label=capfirst(Account._meta.get_field("website").verbose_name),
         required=False,
         max_length=200,
         assume_scheme="https",
@@ -105,6 +106,7 @@ class AccountForm(RecordForm):
             help_text=_("The group company this account belongs to."),
         )
         self.fields["rating"].widget.attrs.update({"min": 1, "max": 5})
+        self.fields["description"].widget.attrs["rows"] = 4
         self.fields["tax_number"].widget.attrs.update(
             {"maxlength": 18, "autocapitalize": "characters", "spellcheck": "false"}
         )
@@ -151,6 +153,7 @@ class ContactForm(RecordForm):
         )
         self.fields["mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
         self.fields["mobile"].help_text = _("Mainland China mobile, 11 digits.")
+        self.fields["description"].widget.attrs["rows"] = 4
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,6 +172,16 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 class NoteForm(forms.Form):
     """Log a note or an interaction (call, visit, meeting, email, message)."""
+
+    field_order = (
+        "about",
+        "kind",
+        "direction",
+        "occurred_at",
+        "subject",
+        "duration_minutes",
+        "body",
+    )
 
     about = forms.TypedChoiceField(label=_("About"), required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=Note.Kind.choices, initial=Note.Kind.CALL)
@@ -199,8 +212,12 @@ class NoteForm(forms.Form):
         else:
             self.fields.pop("about")
         for form_field in self.fields.values():
-            css = "form-select" if isinstance(form_field.widget, forms.Select) else "form-control"
-            form_field.widget.attrs.setdefault("class", css + " form-control-sm")
+            css = (
+                "form-select form-select-sm"
+                if isinstance(form_field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            form_field.widget.attrs.setdefault("class", css)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -224,7 +241,7 @@ class MoveClassForm(forms.Form):
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = ALLOWED_TRANSITIONS.get(account.relationship_class, frozenset())
-        self.fields["to_class"].choices = [
+        self.fields["to_class"].choices = [("", _("Choose…"))] + [
             (value, label) for value, label in RelationshipClass.choices if value in allowed
         ]
         self.fields["version"].initial = account.version
@@ -260,8 +277,12 @@ class ConsentForm(forms.Form):
         labels = dict(Contact._meta.get_field("preferred_channel").choices)
         self.fields["channel"].choices = [(c, labels[c]) for c in CONSENT_CHANNELS]
         for form_field in self.fields.values():
-            css = "form-select" if isinstance(form_field.widget, forms.Select) else "form-control"
-            form_field.widget.attrs.setdefault("class", css + " form-control-sm")
+            css = (
+                "form-select form-select-sm"
+                if isinstance(form_field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            form_field.widget.attrs.setdefault("class", css)
 
 
 class FlowPeriodForm(forms.Form):

@@ -50,6 +50,7 @@ from .forms import (
     NoteForm,
 )
 from .models import (
+    ALLOWED_TRANSITIONS,
     CONSENT_CHANNELS,
     Account,
     ClassTransition,
@@ -85,6 +86,18 @@ class AccountListView(ObjectListView):
     template_name = "customers/account_list.html"
     title = gettext_lazy("Accounts")
     create_url_name = "customers:account-create"
+    primary_filters = (
+        "relationship_class",
+        "owner",
+        "team",
+        "tag",
+        "province",
+        "city",
+        "created_after",
+        "created_before",
+        "last_activity_after",
+        "last_activity_before",
+    )
 
 
 class ContactListView(ObjectListView):
@@ -94,6 +107,18 @@ class ContactListView(ObjectListView):
     template_name = "customers/contact_list.html"
     title = gettext_lazy("Contacts")
     create_url_name = "customers:contact-create"
+    primary_filters = (
+        "buying_role",
+        "owner",
+        "team",
+        "tag",
+        "relationship_class",
+        "city",
+        "created_after",
+        "created_before",
+        "last_activity_after",
+        "last_activity_before",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,7 +246,7 @@ class AccountDetailView(TimelineTabMixin, ObjectDetailView):
         )
         transitions = list(obj.transitions.select_related("actor").order_by("-at", "-id")[:50])
         move_form = None
-        if self.can_edit(obj) and MoveClassForm(account=obj).fields["to_class"].choices:
+        if self.can_edit(obj) and ALLOWED_TRANSITIONS.get(obj.relationship_class):
             move_form = MoveClassForm(account=obj)
         return {
             "fields": _field_rows(obj, self.overview_fields),
@@ -381,7 +406,9 @@ class AccountMoveView(LoginRequiredMixin, View):
         form = MoveClassForm(request.POST, account=account)
         target = f"{account.get_absolute_url()}?tab=overview"
         if not form.is_valid():
-            allowed = ", ".join(str(label) for _v, label in form.fields["to_class"].choices)
+            allowed = ", ".join(
+                str(label) for value, label in form.fields["to_class"].choices if value
+            )
             messages.error(
                 request,
                 _("This move is not allowed. From %(current)s an account can move to: %(allowed)s.")
