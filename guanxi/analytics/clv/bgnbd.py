@@ -264,9 +264,33 @@ def _expected_growth(
     x, alpha_T, t = x[near], alpha_T[near], t[near]
     c = a + b + x - 1.0
     z = t / (alpha_T + t)
-    log_one_minus_z = np.log(alpha_T) - np.log(alpha_T + t)
-    hyper = hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+    log_one_minus_z = -np.log1p(t / alpha_T)  # exact for t much smaller than alpha + T
+    hyper_minus_one = _hyp2f1_minus_one(a + b - 1.0 - r, a - 1.0, c, z)
     scale = np.exp((a - 1.0) * log_one_minus_z)
-    bracket = -np.expm1((a - 1.0) * log_one_minus_z) - scale * (hyper - 1.0)
+    bracket = -np.expm1((a - 1.0) * log_one_minus_z) - scale * hyper_minus_one
     out[near] = c / (a - 1.0) * bracket
+    return out
+
+
+def _hyp2f1_minus_one(A: float, B: float, C: FloatArray, z: FloatArray) -> FloatArray:
+    """2F1(A, B; C; z) - 1 without the cancellation of subtracting 1 when z is tiny.
+
+    For a short horizon (or a huge T) z is so small that hyp2f1 rounds to 1 ± 1 ulp and the
+    expected purchases would come out as ±1e-16 instead of about λt.  Where the series'
+    second term is below 0.1 of the first, 20 terms of Σ_{k>=1} (A)_k (B)_k / ((C)_k k!) z^k
+    are summed instead.
+    """
+    out = np.empty(np.broadcast(C, z).shape)
+    C, z = np.broadcast_arrays(C, z)
+    small = z * (1.0 + abs(A)) * (1.0 + abs(B)) / np.maximum(C, 1e-300) < 0.1
+    if np.any(small):
+        cs, zs = C[small], z[small]
+        term = np.ones_like(zs)
+        total = np.zeros_like(zs)
+        for k in range(20):
+            term = term * (A + k) * (B + k) / ((cs + k) * (k + 1.0)) * zs
+            total += term
+        out[small] = total
+    big = ~small
+    out[big] = hyp2f1(A, B, C[big], z[big]) - 1.0
     return out
