@@ -1254,8 +1254,19 @@ class ObjectEditView(LoginRequiredMixin, View):
             )
         return conflicts
 
+    def own_changes(self, form: RecordForm, conflicts: list[ConflictField]) -> list[Any]:
+        """(label, your value) of what you changed that nobody else did: saved as you left it."""
+        base = form.base_values()
+        asked = {c.name for c in conflicts}
+        return [
+            (form.fields[name].label, display_value(self.model, name, value))
+            for name, value in form.mine().items()
+            if name in base and value != base[name] and name not in asked
+        ]
+
     def render_conflict(self, form: RecordForm, current: Record) -> HttpResponse:
         conflicts = self.conflict_fields(form, current)
+        own_changes = self.own_changes(form, conflicts)
         data = form.data.copy()
         data[form.add_prefix("version")] = str(current.version)
         data[form.add_prefix("base")] = form.sign_base(current, [c.name for c in conflicts])
@@ -1273,6 +1284,7 @@ class ObjectEditView(LoginRequiredMixin, View):
             form=resubmit,
             object=current,
             conflicts=conflicts,
+            own_changes=own_changes,
             last_change=last_change,
             title=_("Someone else changed “%(name)s”") % {"name": current},
         )

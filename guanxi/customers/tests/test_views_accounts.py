@@ -624,6 +624,7 @@ def test_stale_edit_shows_conflict_with_both_values_and_writes_nothing(client, o
     assert '<td class="conflict-mine">上海</td>' in row
     assert '<td class="conflict-theirs">广州</td>' in row
     assert 'data-field="phone"' not in html  # only I changed it: no question
+    assert "<li>Phone: 010-5678</li>" in html
     assert str(org.east_manager) in html
     assert 'name="version" value="2"' in html
 
