@@ -89,10 +89,9 @@ migrate: $(PY_STAMP) ## apply database migrations
 bootstrap: $(PY_STAMP) ## migrate; on a new database also load the demo data and create admin
 	$(MANAGE) bootstrap
 
+# `serve` is `bootstrap` then `runserver --noreload` in one process (one Django start-up).
 run: $(PY_STAMP) $(ASSETS_STAMP) $(MESSAGES_STAMP) ## set up what is missing and serve on HOST:PORT
-	$(MANAGE) bootstrap
-	@echo "Guanxi is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(MANAGE) runserver --noreload $(HOST):$(PORT)
+	$(MANAGE) serve $(HOST):$(PORT)
 
 # --- quality ----------------------------------------------------------------------------------
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -54,6 +56,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # WhiteNoise warns at every start when the collectstatic folder does not exist yet
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         pending = pending_migrations()
         if pending:
             self.stdout.write(f"Applying {pending} migration(s)…")

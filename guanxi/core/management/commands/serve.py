@@ -1,0 +1,33 @@
+"""``manage.py serve [ADDRPORT]``: what ``make run`` starts — bootstrap, then Django's server.
+
+One process does both, so a second ``make run`` pays for one Django start-up, not two. The
+autoreloader is off: this is for running Guanxi, not for editing it (use ``runserver`` then).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import CommandParser
+from django.core.management.commands.runserver import Command as RunserverCommand
+from django.db import connections
+
+
+class Command(RunserverCommand):
+    help = (
+        "Apply migrations and, on a new database, create admin and the demo data (bootstrap); "
+        "then serve with Django's server without the autoreloader."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--no-demo", action="store_true", help="Do not load the demo data on a new database."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("bootstrap", no_demo=options["no_demo"], stdout=self.stdout)
+        connections.close_all()  # the server's threads open their own
+        options["use_reloader"] = False
+        super().handle(*args, **options)
