@@ -212,6 +212,10 @@ class Account(SearchableRecordMixin, OwnedRecord):
         _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     description = models.TextField(_("description"), blank=True)
+    # customer pool (公海): when the account last won a deal, and the pool job's warning
+    last_won_at = models.DateTimeField(_("last deal won"), null=True, blank=True, editable=False)
+    pool_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True, editable=False)
 
     soft_delete_children = ("contacts",)
 
@@ -230,6 +234,27 @@ class Account(SearchableRecordMixin, OwnedRecord):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def access_q(cls, user: Any, write: bool) -> models.Q:
+        """Besides the common rules, every sales user may browse the pool (accounts without an
+        owner) to claim from it; editing needs the claim first."""
+        q = super().access_q(user, write)
+        if not q:  # an empty Q opens everything; OR-ing to it would narrow it
+            return q
+        if (
+            not write
+            and user is not None
+            and user.is_authenticated
+            and getattr(user, "kind", "staff") == "staff"
+            and user.has_action("account", "edit")
+        ):
+            q |= models.Q(owner__isnull=True)
+        return q
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -450,3 +475,46 @@ class ClassTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.from_class} → {self.to_class}"
+
+
+class PoolRule(models.Model):
+    """When an account of a relationship class goes back to the pool (公海).
+
+    An account whose owner logged no follow-up for ``days_without_followup`` days, or won no
+    deal in ``days_without_win`` days, is returned by the pool job, after a warning to its
+    owner ``warning_days`` before.
+    """
+
+    relationship_class = models.CharField(
+        _("relationship"), max_length=20, choices=RelationshipClass, unique=True
+    )
+    days_without_followup = models.PositiveIntegerField(
+        _("days without follow-up"), null=True, blank=True
+    )
+    days_without_win = models.PositiveIntegerField(
+        _("days without a won deal"), null=True, blank=True
+    )
+    warning_days = models.PositiveIntegerField(_("warn the owner days before"), default=3)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["relationship_class"]
+        verbose_name = _("pool rule")
+        verbose_name_plural = _("pool rules")
+
+    def __str__(self) -> str:
+        return self.get_relationship_class_display()
+
+
+class PoolCap(models.Model):
+    """How many accounts a user with this role may hold (claims beyond it are refused)."""
+
+    role = models.OneToOneField("core.Role", on_delete=models.CASCADE, related_name="pool_cap")
+    max_accounts = models.PositiveIntegerField(_("most accounts held"))
+
+    class Meta:
+        verbose_name = _("pool cap")
+        verbose_name_plural = _("pool caps")
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.max_accounts}"

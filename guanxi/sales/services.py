@@ -207,6 +207,8 @@ def move_stage(
         "opportunity.stage_changed", updated, actor, from_stage=current.stage_id, to_stage=stage.pk
     )
     if stage.kind == StageKind.WON:
+        # a won deal keeps the account out of the pool's "no deal won in M days" rule
+        Account.all_objects.filter(pk=updated.account_id).update(last_won_at=now)
         events.emit(
             "opportunity.won", updated, actor, amount=str(updated.amount), currency=updated.currency
         )
