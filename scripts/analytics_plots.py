@@ -155,17 +155,6 @@ PLOTS: list[Callable[[Path], Path]] = [
     plot_cdnow_tracking,
     plot_cdnow_conditional_expectations,
 ]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-try:
-    import analytics_plots_segmentation as _segmentation  # noqa: E402
-except ImportError:  # pragma: no cover - that script is optional here
-    _segmentation = None
-else:
-    PLOTS += [
-        getattr(_segmentation, name)
-        for name in ("plot_lorenz", "plot_ecsi_paths")
-        if hasattr(_segmentation, name)
-    ]
 
 # Segmentation and satisfaction figures (Lorenz curve of CDNOW revenue, ECSI path diagram on
 # mobi), kept in their own script next to this one.
