@@ -331,21 +331,32 @@ class BulkAction:
 
 
 class AssignOwnerForm(forms.Form):
+    # several actions share one <form>: a required field must not block the others
+    use_required_attribute = False
+
     owner = forms.ModelChoiceField(label=gettext_lazy("New owner"), queryset=User.objects.none())
 
     def __init__(self, user: Any, services: RecordServices, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = assignable_owners(user, services.object_type)
+        self.fields["owner"].empty_label = gettext_lazy("New owner…")
         self.fields["owner"].widget.attrs["class"] = "form-select form-select-sm"
 
 
 class AddTagForm(forms.Form):
+    # several actions share one <form>: a required field must not block the others
+    use_required_attribute = False
+
     tag = forms.CharField(label=gettext_lazy("Tag"), max_length=50)
 
     def __init__(self, user: Any, services: RecordServices, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tag"].widget.attrs.update(
-            {"class": "form-control form-control-sm", "list": "bulk-tag-names"}
+            {
+                "class": "form-control form-control-sm",
+                "list": "bulk-tag-names",
+                "placeholder": gettext_lazy("Tag name"),
+            }
         )
 
 

@@ -393,6 +393,15 @@ def test_bulk_delete_moves_editable_records_to_recycle_bin(client, org):
     assert Account.objects.filter(pk=other.pk).exists()
 
 
+def test_bulk_toolbar_fields_do_not_block_each_other(rep_client, org):
+    html = rep_client.get(LIST).content.decode()
+
+    toolbar = html[html.index('id="bulk-form"') :]
+    toolbar = toolbar[: toolbar.index("</form>")]
+    assert 'value="assign_owner"' in toolbar and 'value="delete"' in toolbar
+    assert " required" not in toolbar  # Delete must work with no owner chosen
+
+
 def test_bulk_delete_refused_without_delete_right(client, org):
     account = create_account(org.admin, {"name": "Shared"}, owner=org.service)
     client.force_login(org.service)
