@@ -28,48 +28,57 @@ def summarise_transactions(
     out.  With ``holdout_end``, ``holdout_frequency`` and ``holdout_monetary_value`` count the
     transactions in (calibration_end, holdout_end] and ``holdout_duration`` its length.
     """
-    cal_end = pd.Timestamp(calibration_end)
-    days = pd.to_datetime(transactions[date]).dt.normalize()
-    frame = pd.DataFrame(
-        {
-            "customer": transactions[customer].to_numpy(),
-            "day": days.to_numpy(),
-            "amount": transactions[amount].to_numpy(dtype=np.float64) if amount else 0.0,
-        }
-    )
-    daily = frame.groupby(["customer", "day"], sort=True, observed=True)["amount"].sum()
-    daily = daily.reset_index()
-    first = daily.groupby("customer", sort=True)["day"].transform("min")
-    daily = daily[first <= cal_end]
-    first = first[first <= cal_end]
-    in_cal = daily["day"] <= cal_end
-    cal = daily[in_cal]
-    is_repeat = cal["day"] > first[in_cal]
-    grouped_cal = cal.groupby("customer", sort=True)
-    first_day = grouped_cal["day"].min()
-    last_day = grouped_cal["day"].max()
-    n_days = grouped_cal["day"].size()
-    unit = pd.Timedelta(days=time_unit_days)
-    repeat_amount = cal["amount"].where(is_repeat, 0.0).groupby(cal["customer"]).sum()
+    cal_end = pd.Timestamp(calibration_end).normalize()
+    unit = float(time_unit_days)
+    codes, customers = pd.factorize(transactions[customer], sort=True)
+    day = (
+        pd.to_datetime(transactions[date]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    ).astype(np.int64)
+    value = transactions[amount].to_numpy(dtype=np.float64) if amount else np.zeros(len(codes))
+    # one transaction per customer and day (sorted by customer, then day), amounts added
+    order = np.lexsort((day, codes))
+    codes, day, value = codes[order], day[order], value[order]
+    new_day = np.ones(len(codes), dtype=bool)
+    new_day[1:] = (codes[1:] != codes[:-1]) | (day[1:] != day[:-1])
+    starts = np.flatnonzero(new_day)
+    cust = codes[starts]
+    day = day[starts]
+    spent = np.add.reduceat(value, starts) if len(starts) else np.zeros(0)
+    k = len(customers)
+    is_first = np.ones(len(cust), dtype=bool)
+    is_first[1:] = cust[1:] != cust[:-1]
+    first_day = np.zeros(k, dtype=np.int64)
+    first_day[cust[is_first]] = day[is_first]
+    end = np.datetime64(cal_end.to_datetime64(), "D").astype(np.int64)
+    in_cal = day <= end
+    n_days = np.bincount(cust[in_cal], minlength=k)
+    last_day = np.zeros(k, dtype=np.int64)
+    # days are ascending within a customer, so the last assignment wins
+    last_day[cust[in_cal]] = day[in_cal]
+    repeat = in_cal & ~is_first
+    repeat_spend = np.bincount(cust[repeat], weights=spent[repeat], minlength=k)
+    keep = n_days > 0  # first purchase on or before the calibration end
+    frequency = (n_days - 1)[keep]
     out = pd.DataFrame(
         {
-            "frequency": (n_days - 1).astype(np.int64),
-            "recency": (last_day - first_day) / unit,
-            "T": (cal_end - first_day) / unit,
-        }
+            "frequency": frequency.astype(np.int64),
+            "recency": (last_day - first_day)[keep] / unit,
+            "T": (end - first_day)[keep] / unit,
+            "monetary_value": np.where(
+                frequency > 0, repeat_spend[keep] / np.maximum(frequency, 1), 0.0
+            ),
+        },
+        index=pd.Index(customers[keep], name=customer),
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["monetary_value"] = np.where(
-            out["frequency"] > 0, repeat_amount / out["frequency"].clip(lower=1), 0.0
-        )
-    out.index.name = customer
     if holdout_end is not None:
-        ho_end = pd.Timestamp(holdout_end)
-        hold = daily[(daily["day"] > cal_end) & (daily["day"] <= ho_end)]
-        grouped_hold = hold.groupby("customer")
-        out["holdout_frequency"] = grouped_hold.size().reindex(out.index, fill_value=0)
-        out["holdout_monetary_value"] = (
-            grouped_hold["amount"].mean().reindex(out.index, fill_value=0.0)
+        ho_end = pd.Timestamp(holdout_end).normalize()
+        stop = np.datetime64(ho_end.to_datetime64(), "D").astype(np.int64)
+        held = (day > end) & (day <= stop)
+        count = np.bincount(cust[held], minlength=k)
+        total = np.bincount(cust[held], weights=spent[held], minlength=k)
+        out["holdout_frequency"] = count[keep].astype(np.int64)
+        out["holdout_monetary_value"] = np.where(
+            count[keep] > 0, total[keep] / np.maximum(count[keep], 1), 0.0
         )
-        out["holdout_duration"] = (ho_end - cal_end) / unit
+        out["holdout_duration"] = (stop - end) / unit
     return out
