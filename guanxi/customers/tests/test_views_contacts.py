@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from guanxi.core import services as core
 from guanxi.core.models import Note
-from guanxi.customers.models import Contact, ConsentRecord
+from guanxi.customers.models import ConsentRecord, Contact
 from guanxi.customers.services import create_account, create_contact, record_consent
 
 pytestmark = pytest.mark.django_db
