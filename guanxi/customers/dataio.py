@@ -52,6 +52,7 @@ register(
         model=Account,
         filterset=AccountFilterSet,
         create=services.create_account,
+        create_bulk=services.create_accounts_bulk,
         list_url_name="customers:account-list",
         fields=(
             ImportField(
@@ -173,6 +174,7 @@ register(
         model=Contact,
         filterset=ContactFilterSet,
         create=services.create_contact,
+        create_bulk=services.create_contacts_bulk,
         list_url_name="customers:contact-list",
         fields=(
             ImportField(

@@ -67,6 +67,9 @@ class DataType:
     filterset: type
     create: Callable[..., Any]  # the service: create(actor, data, owner=…) -> record
     fields: tuple[ImportField, ...]
+    # Its bulk variant, if any: create_bulk(actor, [(unsaved record, {m2m: values})]) -> records.
+    # An import then checks every row first and writes them in one short transaction.
+    create_bulk: Callable[..., list[Any]] | None = None
     duplicate_rules: tuple[DuplicateRule, ...] = ()
     # (actor, unsaved record) -> [{"object_id", "label", "reasons"}]; default: the rules above.
     find_duplicates: Callable[[Any, Any], list[dict[str, Any]]] | None = None

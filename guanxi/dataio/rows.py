@@ -273,3 +273,23 @@ class RowBuilder:
         if row.tags:
             data["tags"] = core.get_or_create_tags(self.actor, row.tags)
         return self.data_type.create(self.actor, data, owner=row.owner)
+
+    def create_all(self, rows: list[BuiltRow]) -> list[Any]:
+        """Write built and validated rows through the type's bulk create service."""
+        assert self.data_type.create_bulk is not None
+        names: dict[str, str] = {}
+        for row in rows:
+            for name in row.tags:
+                names.setdefault(_tag_key(name), name)
+        found = core.get_or_create_tags(self.actor, list(names.values())) if names else []
+        tags = dict(zip(names, found, strict=True))
+        items = [
+            (row.instance, {"tags": [tags[_tag_key(n)] for n in row.tags]} if row.tags else {})
+            for row in rows
+        ]
+        return self.data_type.create_bulk(self.actor, items)
+
+
+def _tag_key(name: str) -> str:
+    # get_or_create_tags matches names this way: spaces collapsed, case ignored.
+    return " ".join(name.split()).lower()

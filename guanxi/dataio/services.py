@@ -38,7 +38,7 @@ from .mapping import clean_mapping, mapped_values, suggest_mapping
 from .models import Export, ImportBatch, ImportRow
 from .readers import detect_format, inspect_table, open_rows
 from .registry import DataType, get_type
-from .rows import RowBuilder, messages_of
+from .rows import BuiltRow, RowBuilder, messages_of
 
 Status = ImportBatch.Status
 
@@ -310,11 +310,12 @@ def _apply(job: Job, batch: ImportBatch) -> dict[str, Any]:
         raise jobs.JobFailed(str(exc)) from exc
     flagged = {row.row_number: row for row in batch.rows.all()}
     builder = RowBuilder(data_type, actor)
-    progress = _Progress(job, batch.row_count, _("Imported %(done)s of %(total)s rows"))
     created: list[int] = []
     skipped = 0
     bad: dict[int, tuple[dict[str, str], dict[str, list[str]]]] = {}
-    with transaction.atomic():
+
+    def rows_to_import() -> Iterator[tuple[int, dict[str, str]]]:
+        nonlocal skipped
         with _batch_rows(batch) as rows:
             for number, values in rows:
                 progress.tick()
@@ -322,29 +323,40 @@ def _apply(job: Job, batch: ImportBatch) -> dict[str, Any]:
                 if mark is not None and mark.skipped:
                     skipped += 1
                     continue
+                yield number, values
+
+    if data_type.create_bulk is not None:
+        # Every row is checked first, outside any transaction; the transaction then only
+        # writes, in bulk, so other users' writes wait for moments (SQLite has one writer).
+        progress = _Progress(job, batch.row_count, _("Checked %(done)s of %(total)s rows"))
+        ready: list[BuiltRow] = []
+        for number, values in rows_to_import():
+            built = builder.build(values)
+            if built.errors:
+                bad[number] = (values, built.errors)
+            else:
+                ready.append(built)
+        if not bad:
+            jobs.report_progress(job, 99, _("Writing %(count)s records…") % {"count": len(ready)})
+            with transaction.atomic():
+                created = [record.pk for record in builder.create_all(ready)] if ready else []
+                _emit_applied(batch, actor, data_type, created, skipped)
+    else:
+        progress = _Progress(job, batch.row_count, _("Imported %(done)s of %(total)s rows"))
+        with transaction.atomic():
+            for number, values in rows_to_import():
                 built = builder.convert(values)
                 if not built.errors:
-                    try:
-                        created.append(builder.create(built).pk)
-                    except (ValidationError, PermissionDenied) as exc:
-                        field = "owner" if built.owner != "actor" else "__all__"
-                        for name, messages in messages_of(exc, field).items():
-                            for message in messages:
-                                built.add_error(name, message)
+                    _create_one(builder, built)
                 if built.errors:
                     bad[number] = (values, built.errors)
-        if bad:
-            # All or none: one bad row and nothing of the file is written.
-            transaction.set_rollback(True)
-        else:
-            events.emit(
-                "import.applied",
-                batch,
-                actor,
-                object_type=data_type.key,
-                created=len(created),
-                skipped=skipped,
-            )
+                else:
+                    created.append(built.instance.pk)
+            if bad:
+                # All or none: one bad row and nothing of the file is written.
+                transaction.set_rollback(True)
+            else:
+                _emit_applied(batch, actor, data_type, created, skipped)
     if bad:
         _record_failure(batch, bad)
         raise jobs.JobFailed(
@@ -381,6 +393,30 @@ def _apply(job: Job, batch: ImportBatch) -> dict[str, Any]:
         % {"count": len(created)}
         + (" " + _("%(skipped)s duplicates skipped.") % {"skipped": skipped} if skipped else ""),
     }
+
+
+def _emit_applied(
+    batch: ImportBatch, actor: Any, data_type: DataType, created: list[int], skipped: int
+) -> None:
+    events.emit(
+        "import.applied",
+        batch,
+        actor,
+        object_type=data_type.key,
+        created=len(created),
+        skipped=skipped,
+    )
+
+
+def _create_one(builder: RowBuilder, built: BuiltRow) -> None:
+    """One row through the create service; its refusal becomes the row's errors."""
+    try:
+        built.instance = builder.create(built)
+    except (ValidationError, PermissionDenied) as exc:
+        field = "owner" if built.owner != "actor" else "__all__"
+        for name, messages in messages_of(exc, field).items():
+            for message in messages:
+                built.add_error(name, message)
 
 
 @transaction.atomic

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from guanxi.core.models import ChangeLogEntry, Job
+from guanxi.core.search import global_search
 from guanxi.core.tests.factories import AccountFactory
-from guanxi.customers.models import Account, Contact
-from guanxi.dataio import services
+from guanxi.customers.models import Account, ClassTransition, Contact
+from guanxi.dataio import registry, services
 from guanxi.dataio.mapping import suggest_mapping
 from guanxi.dataio.models import ImportBatch
 from guanxi.dataio.registry import get_type
@@ -141,9 +144,20 @@ def test_someone_elses_import_is_not_found(org):
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["bulk", "per_row"])
+def write_mode(request, monkeypatch):
+    """Both ways an import writes: the type's bulk service, or its create service per row."""
+    if request.param == "per_row":
+        for key in ("account", "contact"):
+            monkeypatch.setitem(
+                registry._registry, key, dataclasses.replace(get_type(key), create_bulk=None)
+            )
+    return request.param
+
+
 @pytest.mark.parametrize("make_file", [csv_file, xlsx_file], ids=["csv", "xlsx"])
 def test_a_bad_row_in_the_middle_leaves_the_database_unchanged_and_is_reported(
-    org, run_import, make_file
+    org, run_import, make_file, write_mode
 ):
     # given a file whose third data row (spreadsheet row 4) has a bad email
     accounts_before = Account.all_objects.count()
@@ -180,7 +194,7 @@ def test_the_preview_marks_each_bad_row_with_field_and_message(org, run_import):
     ]
 
 
-def test_a_clean_file_is_imported_owned_by_the_importer_and_logged(org, run_import):
+def test_a_clean_file_is_imported_owned_by_the_importer_and_logged(org, run_import, write_mode):
     # given a clean file
     batch = run_import(org.east_rep, "account", csv_file([HEADER, *GOOD_ROWS]))
     # then every row became an account owned by the importing user, in their team
@@ -197,6 +211,9 @@ def test_a_clean_file_is_imported_owned_by_the_importer_and_logged(org, run_impo
     entries = ChangeLogEntry.objects.filter(object_type="account", action="create")
     assert entries.count() == 4
     assert {e.request_id for e in entries} == {job.request_id}
+    # and each starts its customer flow and is found by the global search
+    assert ClassTransition.objects.filter(account__in=accounts, from_class="").count() == 4
+    assert [hit.title for hit in global_search(org.east_rep, "shxcjx")] == [GOOD_ROWS[0][0]]
     # and the uploaded file is not kept
     assert not batch.file
 
@@ -231,7 +248,7 @@ def test_an_owner_column_assigns_within_the_managers_teams_only(org, run_import)
     assert list(errors[3]) == ["owner"]
 
 
-def test_an_owner_column_sets_the_owner_when_allowed(org, run_import):
+def test_an_owner_column_sets_the_owner_when_allowed(org, run_import, write_mode):
     rows = [["名称", "负责人"], ["甲公司", "eastrep"]]
     batch = run_import(org.east_manager, "account", csv_file(rows))
     account = Account.objects.get(pk=batch.created_ids[0])
@@ -242,7 +259,7 @@ def test_an_owner_column_sets_the_owner_when_allowed(org, run_import):
     )
 
 
-def test_tags_are_created_on_apply(org, run_import):
+def test_tags_are_created_on_apply(org, run_import, write_mode):
     rows = [["名称", "标签"], ["甲公司", "VIP，华东"]]
     batch = run_import(org.east_rep, "account", csv_file(rows))
     account = Account.objects.get(pk=batch.created_ids[0])
