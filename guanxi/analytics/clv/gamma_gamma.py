@@ -22,6 +22,7 @@ from ._base import (
     FloatArray,
     as_float_array,
     check_counts,
+    factorise,
     group_rows,
     prepare_weights,
     scalar_or_array,
@@ -44,6 +45,26 @@ def _log_density(p: float, q: float, gamma: float, x: FloatArray, m: FloatArray)
         + px * np.log(x)
         - (px + q) * np.log(gamma + m * x)
     )
+
+
+class _SpendData:
+    """Repeat buyers' (x, m_x, weight) with the per-x terms evaluated once per distinct x."""
+
+    def __init__(self, x: FloatArray, m: FloatArray, w: FloatArray) -> None:
+        self.x, self.m, self.w = x, m, w
+        self.ux, self.ix = factorise(x)
+        self.log_ux = np.log(self.ux)
+        self.log_m = np.log(m)
+        self.mx = m * x
+
+    def log_density(self, p: float, q: float, gamma: float, with_parts: bool = False):
+        """:func:`_log_density` for every row, computing Γ terms per distinct x only."""
+        px = p * self.ux
+        per_x = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + px * self.log_ux
+        gmx = gamma + self.mx
+        log_gmx = np.log(gmx)
+        ll = per_x[self.ix] + (p * self.x - 1.0) * self.log_m - (p * self.x + q) * log_gmx
+        return (ll, log_gmx, gmx) if with_parts else ll
 
 
 class GammaGamma(FittedModel):
@@ -80,30 +101,29 @@ class GammaGamma(FittedModel):
         if np.any(m[use] <= 0):
             raise ValueError("monetary_value must be positive for customers with repeat purchases")
         (gx, gm), gw = group_rows([x[use], m[use]], w[use])
-        self._data = (gx, gm, gw)
+        self._data = _SpendData(gx, gm, gw)
         self.n_customers = float(gw.sum())
         # start from a method-of-moments-like guess: p·x̄ scale of the spend, q = 2
         self._maximise(np.array([1.0, 2.0, max(float(np.average(gm, weights=gw)), 1e-3)]))
         return self
 
     def _negative_log_likelihood(self, theta: FloatArray) -> float:
-        x, m, w = self._data
-        return -weighted_sum(w, _log_density(*theta, x, m))
+        return -weighted_sum(self._data.w, self._data.log_density(*theta))
 
     def _objective(self, log_theta: FloatArray) -> tuple[float, FloatArray]:
-        x, m, w = self._data
+        d: _SpendData = self._data
         theta = np.exp(log_theta)
         p, q, gamma = theta
-        px = p * x
-        log_gmx = np.log(gamma + m * x)
-        ll = _log_density(p, q, gamma, x, m)
+        ll, log_gmx, gmx = d.log_density(p, q, gamma, with_parts=True)
+        px = p * d.ux
         psi_pxq = digamma(px + q)
-        g_p = x * (psi_pxq - digamma(px) + np.log(m) + np.log(x) - log_gmx)
-        g_q = psi_pxq - digamma(q) + np.log(gamma) - log_gmx
-        g_gamma = q / gamma - (px + q) / (gamma + m * x)
-        grad = np.array([weighted_sum(w, g) for g in (g_p, g_q, g_gamma)])
+        # per distinct x, then gathered: x (ψ(px+q) - ψ(px) + ln x), ψ(px+q) - ψ(q) + ln γ, px+q
+        g_p = (d.ux * (psi_pxq - digamma(px) + d.log_ux))[d.ix] + d.x * (d.log_m - log_gmx)
+        g_q = (psi_pxq - digamma(q) + np.log(gamma))[d.ix] - log_gmx
+        g_gamma = q / gamma - (px + q)[d.ix] / gmx
+        grad = np.array([weighted_sum(d.w, g) for g in (g_p, g_q, g_gamma)])
         n = self.n_customers
-        return -weighted_sum(w, ll) / n, -grad * theta / n
+        return -weighted_sum(d.w, ll) / n, -grad * theta / n
 
     def conditional_expected_value(
         self, frequency: ArrayLike, monetary_value: ArrayLike
