@@ -252,7 +252,7 @@ class FittedModel:
                 z,
                 method="Nelder-Mead",
                 bounds=bounds,
-                options={"xatol": 1e-10, "fatol": 1e-15, "maxiter": 4000, "maxfev": 8000},
+                options={"xatol": 1e-8, "fatol": 1e-13, "maxiter": 2000, "maxfev": 4000},
             )
             if polish.fun <= result.fun:
                 z = polish.x
