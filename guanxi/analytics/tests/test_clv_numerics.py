@@ -7,6 +7,7 @@ import subprocess
 import sys
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -278,7 +279,8 @@ def test_scalars_in_scalars_out_and_series_keep_their_index():
 
 def test_the_clv_package_imports_without_django():
     code = "import sys, guanxi.analytics.clv; assert 'django' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    project_root = Path(__file__).resolve().parents[3]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=project_root)
 
 
 # --------------------------------------------------------------- transaction summaries
