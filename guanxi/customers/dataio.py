@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from guanxi.dataio.registry import DataType, DuplicateRule, ImportField, register
 from guanxi.dataio.rows import visible_record_by_name_or_code
 
@@ -19,8 +21,16 @@ account_by_name_or_tax_number = visible_record_by_name_or_code(
 OWNER = ImportField(
     "owner",
     aliases=("负责人", "所有者", "客户经理", "销售", "跟进人", "account owner", "sales rep"),
+    help_text=_(
+        "A user name, email or full name. Without this column the records are yours; you may "
+        "name yourself, members of teams you manage, or (administrators) anyone."
+    ),
 )
-TAGS = ImportField("tags", aliases=("标签", "tag", "labels"))
+TAGS = ImportField(
+    "tags",
+    aliases=("标签", "tag", "labels"),
+    help_text=_("Several tags separated by commas; new tags are created."),
+)
 DESCRIPTION = ImportField("description", aliases=("描述", "备注", "说明", "notes", "remark"))
 EMAIL = ImportField("email", aliases=("邮箱", "电子邮箱", "电子邮件", "邮件", "e-mail", "mail"))
 
@@ -117,6 +127,10 @@ register(
                 "parent",
                 aliases=("上级公司", "母公司", "所属集团", "上级客户", "parent company"),
                 resolve=account_by_name_or_tax_number,
+                help_text=_(
+                    "Matched to an account you can see by its unified social credit code or "
+                    "its exact name."
+                ),
             ),
             ImportField("rating", aliases=("评级", "星级", "stars")),
             DESCRIPTION,
@@ -208,6 +222,10 @@ register(
                     "统一社会信用代码",
                 ),
                 resolve=account_by_name_or_tax_number,
+                help_text=_(
+                    "Matched to an account you can see by its unified social credit code or "
+                    "its exact name."
+                ),
             ),
             ImportField("title", aliases=("职位", "职务", "头衔", "title", "position")),
             ImportField("department", aliases=("部门", "所属部门", "dept")),

@@ -47,6 +47,9 @@ class MappingForm(forms.Form):
             (f.name, data_type.field_label(f.name) + (" *" if f.name in required else ""))
             for f in data_type.fields
         ]
+        self.help_rows = [
+            (data_type.field_label(f.name), f.help_text) for f in data_type.fields if f.help_text
+        ]
         self.columns = []
         for index, header in enumerate(batch.headers):
             name = f"col-{index}"

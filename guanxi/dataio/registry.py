@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from .rows import RowContext
@@ -40,7 +41,7 @@ class ImportField:
     name: str
     aliases: tuple[str, ...] = ()
     resolve: Callable[[RowContext, str], Any] | None = None
-    help_text: str = ""
+    help_text: Any = ""  # shown on the mapping page (a lazy translation)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def get_type(name: str) -> DataType:
     for data_type in _registry.values():
         if name in (data_type.key, data_type.plural):
             return data_type
-    raise Http404(f"Nothing called {name!r} can be imported or exported.")
+    raise Http404(_("Nothing called “%(name)s” can be imported or exported.") % {"name": name})
 
 
 def all_types() -> list[DataType]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -182,7 +183,7 @@ class ExportFileView(APIView):
     )
     def get(self, request: Any, type_name: str, file_format: str) -> Any:
         if file_format not in CONTENT_TYPES:
-            raise Http404
+            raise Http404(_("Export as CSV or XLSX."))
         export, response = export_response(request, type_name, file_format)
         if response is not None:
             return response
