@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("guanxi.core.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("sales/", include("guanxi.sales.urls")),
     path("data/", include("guanxi.dataio.urls")),
     path("api/", include("guanxi.api_urls")),
 ]

@@ -178,3 +178,64 @@ def run_pool_job(now: Any = None) -> dict[str, list[int]]:
             Account.all_objects.filter(pk=account.pk).update(pool_warned_at=now)
             warned.append(account.pk)
     return {"warned": warned, "returned": returned}
+
+
+# --------------------------------------------------------------------------------------------
+# settings: rules per relationship class and caps per role (administrators)
+# --------------------------------------------------------------------------------------------
+
+
+def _require_pool_admin(actor: Any) -> None:
+    if not actor.is_admin_for("account"):
+        raise PermissionDenied(_("Only administrators set the pool's rules and caps."))
+
+
+@transaction.atomic
+def save_pool_rule(actor: Any, relationship_class: str, data: dict[str, Any]) -> PoolRule:
+    """Create or change the return rule of one relationship class.
+
+    ``data`` holds ``days_without_followup`` and ``days_without_win`` (None: that limit does not
+    apply), ``warning_days`` and ``is_active``. A rule needs at least one limit, and the
+    warning must come before the limit.
+    """
+    _require_pool_admin(actor)
+    rule = PoolRule.objects.filter(relationship_class=relationship_class).first() or PoolRule(
+        relationship_class=relationship_class
+    )
+    for name in ("days_without_followup", "days_without_win", "warning_days", "is_active"):
+        if name in data:
+            setattr(rule, name, data[name])
+    if not rule.days_without_followup and not rule.days_without_win:
+        raise ValidationError(
+            {"days_without_followup": _("Set days without follow-up, days without a win, or both.")}
+        )
+    shortest = min(d for d in (rule.days_without_followup, rule.days_without_win) if d)
+    if rule.warning_days >= shortest:
+        raise ValidationError(
+            {"warning_days": _("The warning must come before the limit (fewer days).")}
+        )
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def delete_pool_rule(actor: Any, rule: PoolRule) -> None:
+    """No rule for the class any more: its accounts stay with their owners."""
+    _require_pool_admin(actor)
+    rule.delete()
+
+
+@transaction.atomic
+def set_pool_cap(actor: Any, role: Any, max_accounts: int | None) -> PoolCap | None:
+    """How many accounts a user with ``role`` may hold (None removes the cap)."""
+    _require_pool_admin(actor)
+    if max_accounts is None:
+        PoolCap.objects.filter(role=role).delete()
+        return None
+    if max_accounts < 0:
+        raise ValidationError({"max_accounts": _("Enter zero or more.")})
+    cap, _created = PoolCap.objects.update_or_create(
+        role=role, defaults={"max_accounts": max_accounts}
+    )
+    return cap

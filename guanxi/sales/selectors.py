@@ -31,6 +31,29 @@ class KanbanColumn:
     cards: list[Opportunity] = field(default_factory=list)
 
 
+def stage_totals(queryset: QuerySet) -> dict[int, tuple[int, dict[str, Decimal]]]:
+    """Per stage id: how many opportunities of ``queryset`` and their sum per currency."""
+    counts = dict(queryset.values_list("stage").annotate(n=Count("pk")).order_by())
+    totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for stage_id, currency, total in (
+        queryset.values_list("stage", "currency").annotate(total=Sum("amount")).order_by()
+    ):
+        totals[stage_id][currency] = total or ZERO
+    return {
+        stage_id: (counts.get(stage_id, 0), dict(sorted(totals.get(stage_id, {}).items())))
+        for stage_id in set(counts) | set(totals)
+    }
+
+
+def kanban_cards(queryset: QuerySet, stage: Stage, offset: int = 0, limit: int = 30) -> list[Any]:
+    """One column's cards, biggest deals first; ``offset`` pages on ("load more")."""
+    return list(
+        queryset.filter(stage=stage)
+        .select_related("account", "owner")
+        .order_by("-amount", "pk")[offset : offset + limit]
+    )
+
+
 def kanban(
     user: Any, pipeline: Pipeline, queryset: QuerySet | None = None, per_stage: int = 30
 ) -> list[KanbanColumn]:
@@ -42,22 +65,12 @@ def kanban(
     qs = queryset if queryset is not None else Opportunity.objects.visible_to(user)
     qs = qs.filter(pipeline=pipeline)
     stages = list(pipeline.stages.order_by("order"))
-    counts = dict(qs.values_list("stage").annotate(n=Count("pk")).order_by())
-    totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for stage_id, currency, total in (
-        qs.values_list("stage", "currency").annotate(total=Sum("amount")).order_by()
-    ):
-        totals[stage_id][currency] = total or ZERO
+    summary = stage_totals(qs)
     columns = []
     for stage in stages:
-        cards = list(
-            qs.filter(stage=stage)
-            .select_related("account", "owner")
-            .order_by("-amount", "pk")[:per_stage]
-        )
-        columns.append(
-            KanbanColumn(stage, counts.get(stage.pk, 0), totals.get(stage.pk, {}), cards)
-        )
+        count, totals = summary.get(stage.pk, (0, {}))
+        cards = kanban_cards(qs, stage, 0, per_stage) if count else []
+        columns.append(KanbanColumn(stage, count, totals, cards))
     return columns
 
 
@@ -139,3 +152,180 @@ def stage_velocity(user: Any, pipeline: Pipeline) -> list[dict[str, Any]]:
         }
         for stage in pipeline.stages.order_by("order")
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# the forecast as a table
+# --------------------------------------------------------------------------------------------
+
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
+
+
+@dataclass
+class ForecastLine:
+    """One row of the forecast table: a period, a rep or team, a currency."""
+
+    period: dt.date
+    group_id: int | None
+    currency: str
+    amounts: dict[str, Decimal]  # per forecast category
+    count: int = 0
+    amount: Decimal = ZERO
+    weighted: Decimal = ZERO
+
+
+def forecast_table(rows: list[ForecastRow]) -> tuple[list[ForecastLine], dict[str, ForecastLine]]:
+    """The forecast's rows pivoted by category, and the totals per currency.
+
+    The totals are sums of the rows, which are sums of the opportunities: nothing is rounded
+    or converted on the way (each currency adds up on its own).
+    """
+    lines: dict[tuple[Any, ...], ForecastLine] = {}
+    totals: dict[str, ForecastLine] = {}
+    for row in rows:
+        group = row.owner_id if row.owner_id is not None else row.team_id
+        key = (row.period, group, row.currency)
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = ForecastLine(
+                row.period, group, row.currency, dict.fromkeys(FORECAST_CATEGORIES, ZERO)
+            )
+        total = totals.get(row.currency)
+        if total is None:
+            total = totals[row.currency] = ForecastLine(
+                row.period, None, row.currency, dict.fromkeys(FORECAST_CATEGORIES, ZERO)
+            )
+        for target in (line, total):
+            target.amounts[row.category] = target.amounts.get(row.category, ZERO) + row.amount
+            target.count += row.count
+            target.amount += row.amount
+            target.weighted += row.weighted
+    return list(lines.values()), dict(sorted(totals.items()))
+
+
+# --------------------------------------------------------------------------------------------
+# sales velocity: win rate, deal size, cycle length
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PipelineSummary:
+    won: int
+    lost: int
+    open: int
+    win_rate: float | None  # won / (won + lost) of the deals closed in the period
+    average_won: dict[str, Decimal]  # per currency
+    average_cycle_days: float | None  # created → won
+    stages: list[dict[str, Any]]
+
+
+def pipeline_summary(
+    user: Any,
+    pipeline: Pipeline,
+    *,
+    start: dt.date,
+    end: dt.date,
+    queryset: QuerySet | None = None,
+) -> PipelineSummary:
+    """Deals of a pipeline closed in [start, end]: won, lost, win rate, average won amount per
+    currency and average days from creation to the win; with the days spent per stage."""
+    from django.db.models import Avg, Q
+
+    qs = queryset if queryset is not None else Opportunity.objects.visible_to(user)
+    qs = qs.filter(pipeline=pipeline)
+    closed = qs.filter(closed_at__date__gte=start, closed_at__date__lte=end)
+    counts = closed.aggregate(
+        won=Count("pk", filter=Q(stage__kind=StageKind.WON)),
+        lost=Count("pk", filter=Q(stage__kind=StageKind.LOST)),
+    )
+    won_qs = closed.filter(stage__kind=StageKind.WON)
+    averages = {
+        currency: Decimal(avg).quantize(Decimal("0.01"))
+        for currency, avg in won_qs.values_list("currency")
+        .annotate(avg=Avg("amount"))
+        .order_by("currency")
+        if avg is not None
+    }
+    cycles = [
+        (closed_at - created_at).total_seconds() / 86400
+        for created_at, closed_at in won_qs.values_list("created_at", "closed_at")
+    ]
+    decided = counts["won"] + counts["lost"]
+    return PipelineSummary(
+        won=counts["won"],
+        lost=counts["lost"],
+        open=qs.filter(stage__kind=StageKind.OPEN).count(),
+        win_rate=round(counts["won"] / decided * 100, 1) if decided else None,
+        average_won=averages,
+        average_cycle_days=round(sum(cycles) / len(cycles), 1) if cycles else None,
+        stages=stage_velocity(user, pipeline),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# objections report
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ObjectionCount:
+    key: Any
+    count: int
+    resolved: int
+
+    @property
+    def resolved_rate(self) -> float | None:
+        return round(self.resolved / self.count * 100, 1) if self.count else None
+
+
+@dataclass
+class ObjectionReport:
+    total: ObjectionCount
+    by_type: list[ObjectionCount]
+    by_owner: list[ObjectionCount]
+    by_period: list[ObjectionCount]
+
+
+def objection_report(
+    user: Any,
+    *,
+    start: dt.date,
+    end: dt.date,
+    period: str = "month",
+    queryset: QuerySet | None = None,
+) -> ObjectionReport:
+    """Objections raised in [start, end] that the user may see: how many, how many resolved,
+    by type, by the rep who logged them and by month or quarter."""
+    from django.db.models import Q
+
+    from .models import Objection
+
+    qs = queryset if queryset is not None else Objection.objects.visible_to(user)
+    qs = qs.filter(raised_at__date__gte=start, raised_at__date__lte=end)
+    resolved = Count("pk", filter=Q(resolved=True))
+
+    def grouped(key: str, source: Any = None) -> list[ObjectionCount]:
+        rows = (
+            (qs.annotate(**{key: source}) if source is not None else qs)
+            .values(key)
+            .annotate(n=Count("pk"), r=resolved)
+            .order_by(key)
+        )
+        result = []
+        for row in rows:
+            value = row[key]
+            if isinstance(value, dt.datetime):
+                value = value.date()
+            result.append(ObjectionCount(value, row["n"], row["r"]))
+        return result
+
+    trunc = TruncQuarter if period == "quarter" else TruncMonth
+    totals = qs.aggregate(n=Count("pk"), r=resolved)
+    by_type = sorted(grouped("type"), key=lambda c: (-c.count, str(c.key)))
+    by_owner = sorted(grouped("owner"), key=lambda c: (-c.count, c.key or 0))
+    return ObjectionReport(
+        total=ObjectionCount(None, totals["n"] or 0, totals["r"] or 0),
+        by_type=by_type,
+        by_owner=by_owner,
+        by_period=grouped("period", trunc("raised_at")),
+    )

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core import events
+from guanxi.core import changelog, events
 from guanxi.core import services as core
-from guanxi.core.models import Action
+from guanxi.core.errors import StaleVersion
+from guanxi.core.models import Action, ChangeAction
 from guanxi.customers.models import Account, Contact
 
 from .models import (
@@ -239,3 +240,173 @@ def update_objection(
 ) -> Objection:
     payload = {k: v for k, v in data.items() if k != "opportunity"}
     return core.update_record(actor, objection, payload, expected_version=expected_version)
+
+
+# --------------------------------------------------------------------------------------------
+# pipelines (administrators)
+# --------------------------------------------------------------------------------------------
+
+
+def _require_pipeline_admin(actor: Any) -> None:
+    if not actor.is_admin_for("opportunity"):
+        raise PermissionDenied(_("Only administrators configure pipelines."))
+
+
+def stage_in_use(stage: Stage) -> bool:
+    """Whether any opportunity (the recycle bin's too) is or was in this stage."""
+    return (
+        Opportunity.all_objects.filter(stage=stage).exists()
+        or StageHistory.objects.filter(stage=stage).exists()
+    )
+
+
+def _check_stage_kinds(kinds: Iterable[str]) -> None:
+    kinds = list(kinds)
+    if StageKind.WON not in kinds or StageKind.LOST not in kinds:
+        raise ValidationError({"stages": _("A pipeline needs a won and a lost stage.")})
+    if StageKind.OPEN not in kinds:
+        raise ValidationError({"stages": _("A pipeline needs at least one open stage.")})
+
+
+@transaction.atomic
+def update_pipeline(
+    actor: Any,
+    pipeline: Pipeline,
+    data: Mapping[str, Any],
+    stages: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    expected_version: int | None,
+) -> Pipeline:
+    """Rename a pipeline, make it the default or (in)active, and replace its list of stages.
+
+    ``stages`` lists the stages in their new order as mappings with ``name``, ``probability``,
+    ``kind`` and, for an existing stage, its ``id``. A stage left out is deleted, which is
+    refused while an opportunity is or was in it. Compare-and-set on the pipeline's version.
+    """
+    _require_pipeline_admin(actor)
+    current = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current, expected_version)
+    for name in ("name", "is_default", "is_active"):
+        if name in data:
+            setattr(current, name, data[name])
+    if not str(current.name).strip():
+        raise ValidationError({"name": _("Give the pipeline a name.")})
+    if current.is_default and not current.is_active:
+        raise ValidationError({"is_active": _("The default pipeline must stay active.")})
+    if stages is not None:
+        specs = [dict(s) for s in stages]
+        _check_stage_kinds(s.get("kind", StageKind.OPEN) for s in specs)
+        existing = {s.pk: s for s in current.stages.all()}
+        kept = {int(s["id"]) for s in specs if s.get("id")}
+        unknown = kept - set(existing)
+        if unknown:
+            raise ValidationError({"stages": _("A stage belongs to another pipeline.")})
+        for stage in [s for pk, s in existing.items() if pk not in kept]:
+            if stage_in_use(stage):
+                raise ValidationError(
+                    {
+                        "stages": _(
+                            "The stage “%(stage)s” is in use by opportunities and cannot be "
+                            "deleted; rename it or move its opportunities first."
+                        )
+                        % {"stage": stage.name}
+                    }
+                )
+            stage.delete()
+        for order, spec in enumerate(specs):
+            stage = existing[int(spec["id"])] if spec.get("id") else Stage(pipeline=current)
+            stage.name = spec["name"]
+            stage.order = order
+            stage.probability = spec.get("probability", 0)
+            kind = spec.get("kind", StageKind.OPEN)
+            if stage.pk and kind != stage.kind and stage_in_use(stage):
+                raise ValidationError(
+                    {
+                        "stages": _(
+                            "The stage “%(stage)s” is in use: its kind (open, won, lost) "
+                            "cannot change."
+                        )
+                        % {"stage": stage.name}
+                    }
+                )
+            stage.kind = kind
+            try:
+                stage.full_clean(exclude=["pipeline"])
+            except ValidationError as exc:
+                raise ValidationError({"stages": exc.messages}) from exc
+            stage.save()
+    if current.is_default:
+        Pipeline.objects.exclude(pk=current.pk).filter(is_default=True).update(is_default=False)
+    current.version += 1
+    current.save()
+    return current
+
+
+@transaction.atomic
+def delete_pipeline(actor: Any, pipeline: Pipeline) -> None:
+    """Delete a pipeline nobody uses (no opportunity, not even in the recycle bin)."""
+    _require_pipeline_admin(actor)
+    if Opportunity.all_objects.filter(pipeline=pipeline).exists():
+        raise ValidationError(
+            {"pipeline": _("Opportunities use this pipeline; make it inactive instead.")}
+        )
+    if pipeline.is_default:
+        raise ValidationError(
+            {"pipeline": _("Make another pipeline the default before deleting this one.")}
+        )
+    StageHistory.objects.filter(stage__pipeline=pipeline).delete()
+    pipeline.stages.all().delete()
+    pipeline.delete()
+
+
+# --------------------------------------------------------------------------------------------
+# decision makers and objections
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_decision_makers(
+    actor: Any,
+    opportunity: Opportunity,
+    makers: Iterable[tuple[Contact, str]],
+    *,
+    expected_version: int | None,
+) -> Opportunity:
+    """Replace the decision makers of an opportunity (contacts of its account, with the role
+    each plays in the decision); logged on the opportunity's history like any other change."""
+    core.require_editable(actor, opportunity)
+    current = Opportunity.all_objects.select_for_update().get(pk=opportunity.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current, expected_version)
+    makers = list(makers)
+    visible = set(
+        Contact.objects.visible_to(actor)
+        .filter(account_id=current.account_id, pk__in=[c.pk for c, _r in makers])
+        .values_list("pk", flat=True)
+    )
+    if any(c.pk not in visible for c, _r in makers):
+        raise ValidationError(
+            {"decision_makers": _("Choose contacts of the opportunity's account.")}
+        )
+    before = sorted(
+        [c, r]
+        for c, r in OpportunityContact.objects.filter(opportunity=current).values_list(
+            "contact_id", "role"
+        )
+    )
+    after = sorted([c.pk, r] for c, r in makers)
+    if before == after:
+        return current
+    _set_decision_makers(current, makers)
+    now = timezone.now()
+    Opportunity.all_objects.filter(pk=current.pk).update(
+        version=current.version + 1, updated_at=now, updated_by=actor
+    )
+    current.refresh_from_db()
+    changelog.log_change(actor, current, ChangeAction.UPDATE, {"decision_makers": [before, after]})
+    return current
+
+
+def delete_objection(actor: Any, objection: Objection, *, expected_version: int | None) -> Any:
+    return core.delete_record(actor, objection, expected_version=expected_version)
