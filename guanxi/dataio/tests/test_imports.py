@@ -213,7 +213,9 @@ def test_a_clean_file_is_imported_owned_by_the_importer_and_logged(org, run_impo
     assert {e.request_id for e in entries} == {job.request_id}
     # and each starts its customer flow and is found by the global search
     assert ClassTransition.objects.filter(account__in=accounts, from_class="").count() == 4
-    assert [hit.title for hit in global_search(org.east_rep, "shxcjx")] == [GOOD_ROWS[0][0]]
+    assert [hit.title for hit in global_search(org.east_rep, "shxcjx", types=["account"])] == [
+        GOOD_ROWS[0][0]
+    ]
     # and the uploaded file is not kept
     assert not batch.file
 
