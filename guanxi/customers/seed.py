@@ -13,6 +13,7 @@ measure a rep's and a manager's scoped view as well as an administrator's.
 from __future__ import annotations
 
 import functools
+import operator
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -177,7 +178,7 @@ class TableWriter:
             self.model.objects.bulk_create(objs, batch_size=1000)
             return [obj.pk for obj in objs]
         defaults = {f.attname: f.get_default() for f in self.fields}
-        names = [f.attname for f in self.fields]
+        values = operator.itemgetter(*(f.attname for f in self.fields))
         columns = ", ".join(f'"{f.column}"' for f in self.fields)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -187,7 +188,7 @@ class TableWriter:
             ids = [row[0] for row in cursor.fetchall()]
             with cursor.cursor.copy(f'COPY "{self.table}" ("id", {columns}) FROM STDIN') as copy:
                 for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row([pk, *(row.get(n, defaults[n]) for n in names)])
+                    copy.write_row((pk, *values(defaults | row)))
         return ids
 
 
