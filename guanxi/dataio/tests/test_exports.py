@@ -143,3 +143,22 @@ def test_an_exported_file_imports_again(org, run_import):
     assert {"name", "kind", "city", "phone", "owner", "tags", "parent"} <= mapped
     assert batch.error_rows == 0
     assert batch.duplicate_rows == 1  # the account it came from
+
+
+def test_an_export_in_chinese_has_chinese_headers_and_imports_again(org, run_import):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    org.east_manager.language = "zh-hans"
+    org.east_manager.save()
+    AccountFactory(name="甲公司", city="上海", relationship_class="loyal", owner=org.east_manager)
+    _export, data = export_csv(org.east_manager)
+    header, row = csv_rows(data)
+    assert "统一社会信用代码" in header
+    assert "忠诚客户" in row
+    batch = run_import(
+        org.east_manager, "account", SimpleUploadedFile("导出.csv", data), apply=False
+    )
+    assert {"name", "relationship_class", "tax_number", "city", "owner"} <= set(
+        batch.mapping.values()
+    )
+    assert batch.error_rows == 0

@@ -378,3 +378,10 @@ def test_contact_duplicates_by_mobile_in_file_and_by_name_at_the_same_account(or
     duplicates = dict(batch.rows.values_list("row_number", "duplicates"))
     assert duplicates[2][0]["label"] == "张三"
     assert duplicates[4] == [{"row": 3, "reasons": ["same mobile"]}]
+
+
+def test_choices_accept_their_chinese_labels(org, run_import):
+    rows = [["名称", "客户关系", "利润贡献"], ["甲公司", "忠诚客户", "VIP"]]
+    batch = run_import(org.east_rep, "account", csv_file(rows))
+    account = Account.objects.get(pk=batch.created_ids[0])
+    assert (account.relationship_class, account.profit_contribution) == ("loyal", "vip")
