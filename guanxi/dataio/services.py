@@ -442,12 +442,20 @@ def _record_failure(
     batch.save(update_fields=["error_rows", "status"])
 
 
-def purge_old_imports(days: int = 7) -> int:
-    """Delete the files of imports left unfinished for ``days``; they hold personal data."""
+def purge_old_files(days: int | None = None) -> int:
+    """Delete the stored files of imports left unfinished and of exports older than ``days``.
+
+    Both hold personal data that should not outlive its use; the import and export entries
+    themselves (the audit trail) stay. Returns how many files were deleted.
+    """
+    days = int(getattr(settings, "GUANXI_DATA_FILES_DAYS", 7)) if days is None else days
     limit = timezone.now() - dt.timedelta(days=days)
     count = 0
     for batch in ImportBatch.objects.filter(created_at__lt=limit).exclude(file=""):
         batch.file.delete(save=True)
+        count += 1
+    for export in Export.objects.filter(created_at__lt=limit).exclude(file=""):
+        export.file.delete(save=True)
         count += 1
     return count
 

@@ -202,6 +202,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_IMPORTS = ["guanxi.core.jobs"]  # registers run_task, the task every job goes through
 CELERY_BEAT_SCHEDULE = {
     "purge-recycle-bin": {"task": "guanxi.core.tasks.purge_recycle_bin", "schedule": 3600 * 6},
+    "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},
 }
 # Without a broker, jobs run on a thread of the web process (see guanxi.core.jobs).
 GUANXI_JOBS_MODE = os.environ.get("GUANXI_JOBS_MODE", "celery" if REDIS_URL else "thread")

@@ -385,3 +385,24 @@ def test_choices_accept_their_chinese_labels(org, run_import):
     batch = run_import(org.east_rep, "account", csv_file(rows))
     account = Account.objects.get(pk=batch.created_ids[0])
     assert (account.relationship_class, account.profit_contribution) == ("loyal", "vip")
+
+
+def test_old_import_and_export_files_are_purged_but_their_entries_stay(org, settings):
+    import datetime as dt
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from guanxi.dataio.models import Export
+
+    batch = services.upload_import(org.east_rep, "account", csv_file([HEADER, GOOD_ROWS[0]]))
+    fresh = services.upload_import(org.east_rep, "account", csv_file([HEADER, GOOD_ROWS[0]]))
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    call_command("purge_data_files", stdout=io.StringIO())
+    batch.refresh_from_db()
+    fresh.refresh_from_db()
+    assert not batch.file and fresh.file
+    assert ImportBatch.objects.count() == 2
+    assert services.purge_old_files(days=0) == 1
+    assert Export.objects.count() == 0
