@@ -11,6 +11,7 @@ from guanxi.core.api import views as core_api
 from guanxi.core.api.router import register, router
 from guanxi.customers.api import views as customers_api
 from guanxi.dataio.api import urls as dataio_api
+from guanxi.leads.api import urls as leads_api  # noqa: F401 - registers leads and campaigns
 
 app_name = "api"
 
@@ -28,6 +29,7 @@ register("teams", core_api.TeamViewSet, "team")
 register("roles", core_api.RoleViewSet, "role")
 register("access-policies", core_api.AccessPolicyViewSet, "access-policy")
 # imports, exports and the jobs that run them (registered by guanxi.dataio.api.urls)
+# leads, their administration and campaigns (registered by guanxi.leads.api.urls)
 
 urlpatterns = [
     path("v1/auth/token/", core_api.TokenView.as_view(), name="token"),

@@ -5,5 +5,8 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("sales/", include("guanxi.sales.urls")),
     path("data/", include("guanxi.dataio.urls")),
+    path("leads/", include("guanxi.leads.urls")),
+    path("marketing/", include("guanxi.marketing.urls")),
+    path("f/", include("guanxi.leads.public_urls")),
     path("api/", include("guanxi.api_urls")),
 ]

@@ -433,6 +433,7 @@ class RepAvailability(models.Model):
     absent_from = models.DateTimeField(_("absent from"), null=True, blank=True)
     absent_until = models.DateTimeField(_("absent until"), null=True, blank=True)
     accepts_leads = models.BooleanField(_("takes new leads"), default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("rep availability")
@@ -440,6 +441,14 @@ class RepAvailability(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.absent_from and self.absent_until and self.absent_until <= self.absent_from:
+            raise ValidationError({"absent_until": _("The absence ends before it starts.")})
+        if self.absent_until and not self.absent_from:
+            raise ValidationError({"absent_from": _("Say when the absence starts.")})
 
     def is_absent(self, at: Any) -> bool:
         return bool(

@@ -324,16 +324,22 @@ def _split_tags(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
 
 @transaction.atomic
 def create_lead(
-    actor: Any, data: Mapping[str, Any], *, assign: bool = True, web_form: Any = None
+    actor: Any,
+    data: Mapping[str, Any],
+    *,
+    assign: bool = True,
+    web_form: Any = None,
+    owner: Any = "actor",
 ) -> Lead:
     """Capture a lead (manual, API, import or web form), score it, and allocate it.
 
-    A lead created by a user without assignment keeps that user as owner; with ``assign`` the
-    assignment rules decide when one matches. ``actor`` may be None for a public web form.
+    A lead created by a user without assignment keeps that user (or the ``owner`` they chose,
+    within their rights) as owner; with ``assign`` the assignment rules decide when one
+    matches. ``actor`` may be None for a public web form.
     """
     plain, m2m = _split_tags(data)
     if actor is not None and getattr(actor, "pk", None):
-        lead = core.create_record(actor, Lead, plain, m2m=m2m)
+        lead = core.create_record(actor, Lead, plain, m2m=m2m, owner=owner)
     else:
         lead = core.create_record(None, Lead, plain, m2m=m2m, owner=None, check_permission=False)
     extra: dict[str, Any] = {}
@@ -348,6 +354,29 @@ def create_lead(
         assign_leads([lead], actor)
         lead.refresh_from_db()
     return lead
+
+
+@transaction.atomic
+def create_leads_bulk(actor: Any, items: Sequence[tuple[Lead, Mapping[str, Any]]]) -> list[Lead]:
+    """Write many checked leads at once (an import): each is scored, all are inserted in bulk,
+    then the assignment rules run over those the importer kept (the file named no other
+    owner), in one batch."""
+    rules = _active_rules()
+    threshold = ScoringSettings.current().qualify_threshold
+    for lead, _m2m in items:
+        for name, value in _apply_score(lead, rules, threshold, Counter()).items():
+            setattr(lead, name, value)
+    leads = core.create_records_bulk(actor, Lead, items)
+    mine = [lead for lead in leads if lead.owner_id in (None, getattr(actor, "pk", None))]
+    if mine:
+        assign_leads(mine, actor)
+    return leads
+
+
+def import_lead(actor: Any, data: Mapping[str, Any], *, owner: Any = "actor") -> Lead:
+    """One imported row: a lead the file gives an owner keeps them; the others go through the
+    assignment rules."""
+    return create_lead(actor, data, owner=owner, assign=owner == "actor")
 
 
 @transaction.atomic
@@ -368,20 +397,98 @@ def update_lead(
 
 
 @transaction.atomic
+def delete_lead(actor: Any, lead: Lead, *, expected_version: int | None) -> Any:
+    """Move a lead (and its timeline) to the recycle bin; its nurturing stops."""
+    entry = core.delete_record(actor, lead, expected_version=expected_version)
+    stop_enrollments(lead, "deleted")
+    return entry
+
+
+@transaction.atomic
 def mark_contacted(actor: Any, lead: Lead, at: Any = None) -> Lead:
     """The first contact stops the escalation clock; a new lead becomes contacted."""
     core.require_editable(actor, lead)
     at = at or timezone.now()
-    Lead.all_objects.filter(pk=lead.pk, first_contacted_at__isnull=True).update(
+    changes: dict[str, list[Any]] = {}
+    if Lead.all_objects.filter(pk=lead.pk, first_contacted_at__isnull=True).update(
         first_contacted_at=at
-    )
-    Lead.all_objects.filter(pk=lead.pk, status=LeadStatus.NEW).update(
+    ):
+        changes["first_contacted_at"] = [None, at.isoformat()]
+    if Lead.all_objects.filter(pk=lead.pk, status=LeadStatus.NEW).update(
         status=LeadStatus.CONTACTED, version=F("version") + 1
-    )
+    ):
+        changes["status"] = [LeadStatus.NEW, LeadStatus.CONTACTED]
     lead.refresh_from_db()
-    changelog.log_change(
-        actor, lead, ChangeAction.UPDATE, {"first_contacted_at": [None, at.isoformat()]}
+    # Contacting a lead again changes nothing, so it leaves no entry either.
+    if changes:
+        changelog.log_change(actor, lead, ChangeAction.UPDATE, changes)
+    return lead
+
+
+#: Timeline entries that are a contact with the lead (a plain note is not).
+CONTACT_KINDS = frozenset({"call", "visit", "meeting", "email", "message"})
+
+
+@transaction.atomic
+def log_interaction(actor: Any, lead: Lead, data: Mapping[str, Any]) -> Any:
+    """Log a note or an interaction on the lead's timeline; a call, visit, meeting, email or
+    message also marks the lead contacted (which stops its escalation clock)."""
+    note = core.add_note(actor, lead, data)
+    if note.kind in CONTACT_KINDS and lead.can_edit(actor):
+        mark_contacted(actor, lead, at=min(note.occurred_at, timezone.now()))
+    return note
+
+
+@transaction.atomic
+def disqualify_lead(
+    actor: Any, lead: Lead, reason: str, *, expected_version: int | None = None
+) -> Lead:
+    """Mark an open lead disqualified, saying why; its nurturing stops."""
+    if not lead.is_open:
+        raise ValidationError({"status": _("Only an open lead can be disqualified.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"disqualify_reason": _("Say why the lead is disqualified.")})
+    return update_lead(
+        actor,
+        lead,
+        {"status": LeadStatus.DISQUALIFIED, "disqualify_reason": reason},
+        expected_version=expected_version,
     )
+
+
+@transaction.atomic
+def log_behaviour(actor: Any, lead: Lead, kind: str, detail: str = "", at: Any = None) -> Lead:
+    """A user (or an integration acting as one) reports what the lead did: rescored at once."""
+    from .models import BehaviourKind
+
+    core.require_editable(actor, lead)
+    if kind not in BehaviourKind.values:
+        raise ValidationError({"kind": _("Choose one of: %s.") % ", ".join(BehaviourKind.values)})
+    if len(detail or "") > LeadBehaviour._meta.get_field("detail").max_length:
+        raise ValidationError({"detail": _("At most 200 characters.")})
+    return record_behaviour(lead, kind, detail=detail or "", at=at, actor=actor)
+
+
+@transaction.atomic
+def capture_web_lead(web_form: Any, data: Mapping[str, Any]) -> Lead:
+    """A submit of a public web form: the lead is created, scored (with its form submit) and
+    assigned in this request, and its new owner is told."""
+    from django.urls import reverse
+
+    from guanxi.core.notifications import notify
+
+    payload = dict(data)
+    payload["source"] = web_form.source
+    payload["campaign"] = web_form.campaign
+    lead = create_lead(None, payload, web_form=web_form)
+    lead = record_behaviour(lead, "form_submit", detail=web_form.name[:200])
+    if lead.owner is not None:
+        notify(
+            lead.owner,
+            _("New web lead: %(lead)s (%(form)s)") % {"lead": lead, "form": web_form.name},
+            url=reverse("leads:lead-detail", args=[lead.pk]),
+        )
     return lead
 
 
@@ -455,6 +562,7 @@ def convert_lead(
     lead: Lead,
     *,
     account: Account | None = None,
+    new_account: bool = False,
     create_opportunity: bool = True,
     opportunity_data: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
@@ -463,6 +571,8 @@ def convert_lead(
 
     Links to an existing account or contact when one matches (email, mobile, phone, near-same
     company name) instead of creating a duplicate; the lead keeps links to what it became.
+    ``account`` names the account to link to; ``new_account`` creates one even when one
+    matches (the user looked and it is another company).
     """
     from guanxi.sales.services import create_opportunity as new_opportunity
 
@@ -476,7 +586,8 @@ def convert_lead(
         raise ValidationError({"status": _("Only an open lead can be converted.")})
     if account is not None and not Account.objects.visible_to(actor).filter(pk=account.pk).exists():
         raise ValidationError({"account": _("Select an account you can see.")})
-    account = account or find_matching_account(actor, current)
+    if account is None and not new_account:
+        account = find_matching_account(actor, current)
     if account is None:
         account = create_account(
             actor,
@@ -490,7 +601,9 @@ def convert_lead(
                 "relationship_class": "target",
             },
         )
-    contact = find_matching_contact(actor, current, account)
+    contact = None if new_account else find_matching_contact(actor, current, account)
+    if contact is not None and contact.account_id not in (None, account.pk):
+        contact = None  # a match at another company is another person's record
     if contact is None:
         contact = create_contact(
             actor,

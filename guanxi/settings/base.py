@@ -202,6 +202,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_IMPORTS = ["guanxi.core.jobs"]  # registers run_task, the task every job goes through
 CELERY_BEAT_SCHEDULE = {
     "purge-recycle-bin": {"task": "guanxi.core.tasks.purge_recycle_bin", "schedule": 3600 * 6},
+    "escalate-leads": {"task": "guanxi.leads.tasks.escalate_overdue_leads", "schedule": 300},
     "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},
 }
 # Without a broker, jobs run on a thread of the web process (see guanxi.core.jobs).
@@ -243,7 +244,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set that several fields share (consent per channel).
-    "ENUM_NAME_OVERRIDES": {"ConsentStatusEnum": "guanxi.customers.models.ConsentStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConsentStatusEnum": "guanxi.customers.models.ConsentStatus",
+        "LeadBehaviourKindEnum": "guanxi.leads.models.BehaviourKind",
+        "ScoringRuleKindEnum": "guanxi.leads.models.LeadScoringRule.Kind",
+    },
 }
 
 # --- Guanxi ----------------------------------------------------------------------------------
