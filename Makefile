@@ -106,10 +106,10 @@ postgres: ## start the local PostgreSQL when it is down
 	fi
 
 test-sqlite: $(PY_STAMP) $(ASSETS_STAMP) $(MESSAGES_STAMP) ## the whole suite on SQLite
-	$(PYTEST) $(PYTEST_ARGS)
+	$(PYTEST) --durations=10 $(PYTEST_ARGS)
 
 test-postgres: $(PY_STAMP) $(ASSETS_STAMP) $(MESSAGES_STAMP) postgres ## the whole suite on PostgreSQL
-	DATABASE_URL=$(PG_URL) $(PYTEST) $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(PYTEST) --durations=10 $(PYTEST_ARGS)
 
 # Both runs always run (a failure on one does not hide the other's results); either failing
 # fails `make test`.
