@@ -340,7 +340,7 @@ def _apply(job: Job, batch: ImportBatch) -> dict[str, Any]:
             jobs.report_progress(job, 99, _("Writing %(count)s records…") % {"count": len(ready)})
             with transaction.atomic():
                 created = [record.pk for record in builder.create_all(ready)] if ready else []
-                _emit_applied(batch, actor, data_type, created, skipped)
+                _mark_applied(batch, actor, data_type, created, skipped)
     else:
         progress = _Progress(job, batch.row_count, _("Imported %(done)s of %(total)s rows"))
         with transaction.atomic():
@@ -356,7 +356,7 @@ def _apply(job: Job, batch: ImportBatch) -> dict[str, Any]:
                 # All or none: one bad row and nothing of the file is written.
                 transaction.set_rollback(True)
             else:
-                _emit_applied(batch, actor, data_type, created, skipped)
+                _mark_applied(batch, actor, data_type, created, skipped)
     if bad:
         _record_failure(batch, bad)
         raise jobs.JobFailed(
@@ -375,12 +375,6 @@ def _apply(job: Job, batch: ImportBatch) -> dict[str, Any]:
                 ][:100],
             },
         )
-    with transaction.atomic():
-        batch.status = Status.APPLIED
-        batch.created_count, batch.skipped_count = len(created), skipped
-        batch.created_ids = created
-        batch.applied_at = timezone.now()
-        batch.save()
     # The uploaded file holds personal data that is in the database now; do not keep a copy.
     batch.file.delete(save=True)
     return {
@@ -395,9 +389,15 @@ def _apply(job: Job, batch: ImportBatch) -> dict[str, Any]:
     }
 
 
-def _emit_applied(
+def _mark_applied(
     batch: ImportBatch, actor: Any, data_type: DataType, created: list[int], skipped: int
 ) -> None:
+    """In the transaction that wrote the records: the import is applied, with what it made."""
+    batch.status = Status.APPLIED
+    batch.created_count, batch.skipped_count = len(created), skipped
+    batch.created_ids = created
+    batch.applied_at = timezone.now()
+    batch.save()
     events.emit(
         "import.applied",
         batch,
