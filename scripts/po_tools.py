@@ -142,9 +142,11 @@ def _quote(text: str) -> str:
 def render(entries: list[Entry]) -> str:
     blocks = []
     for e in entries:
-        lines = list(e.comments)
+        # gettext's order: comments and references, then flags, then the previous msgid ("#|").
+        lines = [c for c in e.comments if not c.startswith("#|")]
         if e.flags:
             lines.append("#, " + ", ".join(e.flags))
+        lines += [c for c in e.comments if c.startswith("#|")]
         lines += e.obsolete
         if not e.obsolete:
             if e.msgctxt is not None:
@@ -260,6 +262,8 @@ def cmd_apply(translations: Path, path: Path) -> int:
             e.msgstr = {k: "" for k in e.msgstr}
             continue
         e.flags = [f for f in e.flags if f != "fuzzy"]
+        # The previous msgid only explains a fuzzy match; it goes with the flag.
+        e.comments = [c for c in e.comments if not c.startswith("#|")]
         applied += 1
     save(path, entries)
     for problem in bad:
