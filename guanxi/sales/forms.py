@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,10 +95,16 @@ class OpportunityForm(RecordForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         account = self.fields["account"]
-        self.fields["account"] = VisibleRecordChoiceField(
-            Account.objects.visible_to(user), ACCOUNT_AUTOCOMPLETE, label=account.label
-        )
         instance = self.instance
+        accounts = Account.objects.visible_to(user)
+        if instance.pk is not None:
+            # one who edits a shared deal keeps its account even without access to it
+            accounts = Account.objects.filter(
+                Q(pk__in=accounts.values("pk")) | Q(pk=instance.account_id)
+            )
+        self.fields["account"] = VisibleRecordChoiceField(
+            accounts, ACCOUNT_AUTOCOMPLETE, label=account.label
+        )
         if instance.pk is None:
             # the first stage decides these; they are edited once the deal is under way
             for name in ("probability", "forecast_category", "loss_reason"):

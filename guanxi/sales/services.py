@@ -146,6 +146,7 @@ def update_opportunity(
     tags = payload.pop("tags", None)
     if (
         "account" in payload
+        and payload["account"].pk != opportunity.account_id  # keeping it needs no sight of it
         and not Account.objects.visible_to(actor).filter(pk=payload["account"].pk).exists()
     ):
         raise ValidationError({"account": _("Select an account you can see.")})

@@ -1023,14 +1023,12 @@ class PipelineEditView(PipelineAdminMixin, View):
                         expected_version=data["version"],
                     )
         except StaleVersion as exc:
-            form = PipelineForm(
-                initial={
-                    "name": exc.current.name,
-                    "is_default": exc.current.is_default,
-                    "is_active": exc.current.is_active,
-                    "version": exc.current.version,
-                }
-            )
+            saved_values = {"name": exc.current.name, "version": exc.current.version}
+            for flag in ("is_default", "is_active"):
+                if getattr(exc.current, flag):
+                    saved_values[flag] = "on"
+            form = PipelineForm(saved_values)
+            form.is_valid()
             stages = StageFormSet(initial=self.initial_stages(exc.current), prefix="stages")
             form.add_error(
                 None,
@@ -1263,6 +1261,8 @@ class PoolRulesView(PoolAdminMixin, View):
                 with transaction.atomic():
                     for form in formset.forms:
                         data = form.cleaned_data
+                        if not data:
+                            continue  # a row the browser did not send back
                         code = data["relationship_class"]
                         has_limits = data.get("days_without_followup") or data.get(
                             "days_without_win"
@@ -1327,6 +1327,8 @@ class PoolCapsView(PoolAdminMixin, View):
             return render(request, self.template_name, self.context(formset))
         with transaction.atomic():
             for form in formset.forms:
+                if not form.cleaned_data:
+                    continue
                 pool.set_pool_cap(
                     request.user, form.cleaned_data["role"], form.cleaned_data["max_accounts"]
                 )

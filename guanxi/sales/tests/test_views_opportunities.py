@@ -376,3 +376,29 @@ def test_account_page_links_to_its_opportunities_and_a_new_one(client, org):
 
     assert f"{reverse('sales:opportunity-list')}?account={account.pk}" in html
     assert f"{reverse('sales:opportunity-create')}?account={account.pk}" in html
+
+
+def list_queries(client, org, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    account = make_account(org.east_rep)
+    for i in range(count):
+        make_opp(org.east_rep, account, str(i + 1), stage_name="Proposal" if i % 2 else None)
+    client.force_login(org.east_rep)
+    url = reverse("sales:opportunity-list")
+    params = {"per_page": 200, "columns": "name,account,stage,amount,owner,team,tags,pipeline"}
+    client.get(url, params)  # warm the session and caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    assert response.text.count('<tr data-id="') == count
+    return len(queries.captured_queries)
+
+
+def test_list_query_count_is_the_same_for_10_and_100_opportunities(client, org):
+    small = list_queries(client, org, 10)
+    Opportunity.all_objects.all().delete()
+    big = list_queries(client, org, 100)
+
+    assert small == big
