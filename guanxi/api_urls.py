@@ -7,6 +7,7 @@ share the v1 root, the schema and the conventions of ``docs/api.md``.
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from guanxi.activities.api import urls as activities_api  # noqa: F401 - registers activities
 from guanxi.core.api import views as core_api
 from guanxi.core.api.router import register, router
 from guanxi.customers.api import views as customers_api

@@ -8,5 +8,6 @@ urlpatterns = [
     path("leads/", include("guanxi.leads.urls")),
     path("marketing/", include("guanxi.marketing.urls")),
     path("f/", include("guanxi.leads.public_urls")),
+    path("activities/", include("guanxi.activities.urls")),
     path("api/", include("guanxi.api_urls")),
 ]

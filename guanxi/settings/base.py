@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.marketing",
     "guanxi.leads",
+    "guanxi.activities",
     "guanxi.dataio",
 ]
 
@@ -202,6 +203,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_IMPORTS = ["guanxi.core.jobs"]  # registers run_task, the task every job goes through
 CELERY_BEAT_SCHEDULE = {
     "purge-recycle-bin": {"task": "guanxi.core.tasks.purge_recycle_bin", "schedule": 3600 * 6},
+    "send-reminders": {"task": "guanxi.activities.tasks.send_reminders", "schedule": 60},
     "pool-job": {"task": "guanxi.customers.tasks.run_pool_job", "schedule": 3600 * 24},
     "escalate-leads": {"task": "guanxi.leads.tasks.escalate_overdue_leads", "schedule": 300},
     "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},

@@ -1,10 +1,18 @@
-"""The start page: what I own, what changed lately among what I may see, my timeline entries."""
+"""The start page.
+
+For everyone: what they own and what changed lately among what they may see, and their own
+timeline entries. For a rep: today's activities (due today or overdue), leads nobody has
+contacted yet, and their pipeline by stage. For a manager (someone who manages a team): the
+team's pipeline by stage and rep, this quarter's forecast, and follow-ups that are late.
+Every block is a fixed number of queries, whatever the number of records.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse
@@ -36,9 +44,8 @@ def attach_targets(notes: list[Note]) -> None:
         note.target_record = found.get((note.content_type_id, note.object_id))
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+def overview(user: Any) -> dict[str, Any]:
+    """Counts per object type, the records changed last and the user's own timeline entries."""
     counts = []
     recent: list[Record] = []
     for model in page_models():
@@ -62,4 +69,56 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-occurred_at", "-pk")[:RECENT]
     )
     attach_targets(notes)
-    return render(request, "core/home.html", {"counts": counts, "recent": recent, "notes": notes})
+    return {"counts": counts, "recent": recent, "notes": notes}
+
+
+def rep_blocks(user: Any) -> dict[str, Any]:
+    """Today's activities, leads to contact, my pipeline (each when the user works with it)."""
+    if not apps.is_installed("guanxi.activities"):
+        return {}
+    from guanxi.activities import selectors
+
+    context: dict[str, Any] = {}
+    today, today_total = selectors.todays_activities(user)
+    context.update(today=today, today_total=today_total)
+    if apps.is_installed("guanxi.leads") and user.has_action("lead", "edit"):
+        leads, leads_total = selectors.leads_to_contact(user)
+        context.update(show_leads=True, leads_to_contact=leads, leads_total=leads_total)
+    if apps.is_installed("guanxi.sales") and user.has_action("opportunity", "edit"):
+        pipeline = selectors.my_pipeline(user)
+        context.update(show_pipeline=True, my_pipeline=pipeline, my_pipeline_chart=pipeline.chart())
+    return context
+
+
+def manager_blocks(user: Any) -> dict[str, Any]:
+    """For a team manager: the team pipeline, the quarter's forecast and late follow-ups."""
+    if not user.managed_team_ids() or not apps.is_installed("guanxi.activities"):
+        return {}
+    from guanxi.activities import selectors
+
+    context: dict[str, Any] = {"is_manager": True}
+    if apps.is_installed("guanxi.sales"):
+        team = selectors.team_pipeline(user)
+        forecast = selectors.team_forecast(user)
+        context.update(
+            team_pipeline=team,
+            team_pipeline_chart=team.chart(by_owner=True),
+            forecast=forecast,
+            forecast_chart=forecast.chart(),
+        )
+    late, late_total = selectors.overdue_activities(user)
+    context.update(overdue_activities=late, overdue_activities_total=late_total)
+    if apps.is_installed("guanxi.leads"):
+        leads, leads_total = selectors.overdue_leads(user)
+        context.update(overdue_leads=leads, overdue_leads_total=leads_total)
+    context["overdue_total"] = late_total + context.get("overdue_leads_total", 0)
+    return context
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = overview(user)
+    context.update(rep_blocks(user))
+    context.update(manager_blocks(user))
+    return render(request, "core/home.html", context)

@@ -1,0 +1,1 @@
+"""The pages of activities, the calendar, telesales and notifications."""
