@@ -13,6 +13,7 @@ from guanxi.core.api.router import register, router
 from guanxi.customers.api import views as customers_api
 from guanxi.dataio.api import urls as dataio_api
 from guanxi.leads.api import urls as leads_api  # noqa: F401 - registers leads and campaigns
+from guanxi.webhooks.api import urls as webhooks_api  # noqa: F401 - registers webhooks
 
 app_name = "api"
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "guanxi.leads",
     "guanxi.activities",
     "guanxi.dataio",
+    "guanxi.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "guanxi.activities.tasks.send_reminders", "schedule": 60},
     "pool-job": {"task": "guanxi.customers.tasks.run_pool_job", "schedule": 3600 * 24},
     "escalate-leads": {"task": "guanxi.leads.tasks.escalate_overdue_leads", "schedule": 300},
+    "retry-webhook-deliveries": {
+        "task": "guanxi.webhooks.tasks.retry_webhook_deliveries",
+        "schedule": 60,
+    },
     "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},
 }
 # Without a broker, jobs run on a thread of the web process (see guanxi.core.jobs).
