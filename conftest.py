@@ -41,6 +41,29 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _builtin_roles_after_flush(request: pytest.FixtureRequest) -> None:
+    """Put the built-in roles back at the start of each transactional test.
+
+    A transactional test (live server, two processes, jobs on a thread) empties the database
+    when it ends, and with it the roles that migration 0002 created; later transactional
+    tests would find no ``sales_rep`` role and fail for the wrong reason.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        marker is not None
+        and bool(marker.kwargs.get("transaction", marker.args[0] if marker.args else False))
+    ) or bool({"transactional_db", "live_server"} & set(request.fixturenames))
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("guanxi.core.migrations.0002_builtin_roles").create_roles(apps, None)
+
+
 @pytest.fixture
 def org(db: Any) -> Org:
     from guanxi.core.tests.factories import TeamFactory, make_user

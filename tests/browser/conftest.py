@@ -22,6 +22,7 @@ import pytest
 
 # The live server runs in a thread and Playwright's sync API runs an event loop in the test
 # thread; Django refuses ORM calls from a thread with a running loop unless told it is safe.
+# (The root conftest puts the built-in roles back before each transactional test.)
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
@@ -51,19 +52,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(autouse=True)
-def builtin_roles(transactional_db: None) -> None:
-    """Browser tests run against a live server, so they use transactional tests, and each of
-    those empties the database afterwards, the built-in roles of migration 0002 included:
-    put them back before each test."""
-    import importlib
-
-    from django.apps import apps
-
-    roles = importlib.import_module("guanxi.core.migrations.0002_builtin_roles")
-    roles.create_roles(apps, None)
 
 
 @pytest.fixture(scope="session")
