@@ -139,11 +139,10 @@ bench: $(PY_STAMP) ## run the benchmarks in bench/ (not part of make test)
 
 # --- cleaning ---------------------------------------------------------------------------------
 
-clean: ## remove installed assets, compiled files and test leftovers (keeps .venv and the database)
+clean: ## remove installed assets, collected static files, test leftovers and caches (keeps .venv and the database)
 	rm -rf node_modules guanxi/static/vendor guanxi/static/vendor.new var/static $(MESSAGES_STAMP)
 	rm -f var/test-*.sqlite3*
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
-	find guanxi -name '*.mo' -delete
 
 distclean: clean ## also remove .venv and var/ (the database, its secret key and mail)
 	rm -rf $(VENV) var
