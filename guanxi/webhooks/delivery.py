@@ -116,8 +116,11 @@ def _model_for(object_type: str) -> type[models.Model] | None:
 
 def _serializer_for(model: type[models.Model]) -> Any:
     """The serializer of the API endpoint that lists this model, if there is one."""
+    from django.urls import get_resolver
+
     from guanxi.core.api.router import router
 
+    get_resolver().url_patterns  # noqa: B018 - loads the URLconf, which registers every endpoint
     for _prefix, viewset, _basename in router.registry:
         served = getattr(viewset, "model", None) or getattr(
             getattr(viewset, "queryset", None), "model", None
@@ -145,7 +148,7 @@ def object_snapshot(object_type: str, object_id: Any) -> dict[str, Any] | None:
         try:
             data = dict(serializer_class(obj, context={"request": None}).data)
         except Exception:  # a serializer that needs a request: fall back on the snapshot
-            logger.debug("no API representation of %s #%s", object_type, object_id, exc_info=True)
+            logger.warning("no API representation of %s #%s", object_type, object_id, exc_info=True)
             data = None
     if data is None:
         if model._meta.model_name == "user":

@@ -63,7 +63,9 @@ def test_an_event_is_posted_once_committed_signed_with_the_secret(
     assert body["actor_id"] == org.east_rep.pk
     assert body["object"]["type"] == "account"
     assert body["object"]["id"] == account.pk
+    # the object as the API shows it (GET /api/v1/accounts/<id>/)
     assert body["object"]["data"]["name"] == "上海星河贸易有限公司"
+    assert body["object"]["data"]["etag"] == f'"account-{account.pk}-v1"'
     # and the log says it succeeded
     row = WebhookDelivery.objects.get()
     assert str(row.pk) == body["id"]
