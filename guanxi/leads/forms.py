@@ -148,6 +148,7 @@ class DisqualifyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs["placeholder"] = _("No budget, a competitor, a student…")
         _small(self)
 
 
@@ -169,6 +170,12 @@ class ReassignForm(forms.Form):
         if lead.owner_id:
             owners = owners.exclude(pk=lead.owner_id)
         self.fields["owner"].queryset = owners.select_related("team").order_by("username")
+        self.fields["owner"].empty_label = _("Choose…")
+        # a rep may only keep a lead or send it back through the rules
+        self.can_name_owner = owners.exists()
+        if not self.can_name_owner:
+            self.fields["how"].choices = [(self.RULES, _("Back through the assignment rules"))]
+            self.fields["how"].initial = self.RULES
         _small(self)
 
     def clean(self) -> dict[str, Any]:

@@ -308,6 +308,22 @@ class LeadScoringRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def condition_display(self) -> str:
+        """The rule's condition in words: "Budget is at least 100000", "Replied to an email"."""
+        if self.kind == self.Kind.BEHAVIOUR:
+            text = str(self.get_behaviour_display())
+            if self.max_times > 1:
+                text += " " + str(_("(up to %(n)s times)") % {"n": self.max_times})
+            return text
+        try:
+            label = str(Lead._meta.get_field(self.field).verbose_name).capitalize()
+        except Exception:  # noqa: BLE001 - a field that no longer exists shows its name
+            label = self.field
+        operator = str(self.get_operator_display())
+        if self.operator in (ScoringOperator.IS_SET, ScoringOperator.IS_EMPTY):
+            return f"{label} {operator}"
+        return f"{label} {operator} “{self.value}”"
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 

@@ -112,6 +112,14 @@ class PublicLeadForm(forms.Form):
             )
         return data
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
     def lead_data(self) -> dict[str, Any]:
         return {name: value for name, value in self.cleaned_data.items() if name in self.fields}
 
