@@ -335,8 +335,11 @@ def contribution_for(rnd: random.Random, relationship: str) -> str:
             (ProfitContribution.VIP, 20),
         )
     else:
-        pairs = ((ProfitContribution.ORDINARY, 85), (ProfitContribution.CORE, 12))
-        pairs += ((ProfitContribution.VIP, 3),)
+        pairs = (
+            (ProfitContribution.ORDINARY, 85),
+            (ProfitContribution.CORE, 12),
+            (ProfitContribution.VIP, 3),
+        )
     return weighted(rnd, pairs)
 
 

@@ -1,10 +1,11 @@
 """Scale data for benchmarks: millions of accounts, contacts and timeline entries, fast.
 
 Unlike the demo, this does not go through the services one record at a time: it builds rows
-in memory and writes them with ``bulk_create`` in batches, one transaction per batch. Every
-row still gets the derived fields the services would give it (``derive_fields()``: pinyin,
-initials, search tokens), so search and lists behave as on real data. What it skips on purpose:
-the change log and domain events (a seeded row has no history) and class transitions.
+in memory and writes them in batches, one transaction per batch (``COPY`` on PostgreSQL,
+``bulk_create`` elsewhere). Every row still gets the derived fields the services would give it
+(``derive_fields()``: pinyin, initials, search tokens), so search and lists behave as on real
+data. What it skips on purpose: the change log and domain events (a seeded row has no
+history) and class transitions.
 
 Owners are spread over a team hierarchy (``Seed HQ`` → regions → reps), so a benchmark can
 measure a rep's and a manager's scoped view as well as an administrator's.
@@ -50,6 +51,7 @@ from .demo import (
     make_mobile,
     make_uscc,
     pinyin_of,
+    weighted,
 )
 from .models import Account, AccountKind, Channel, Contact, Profitability, RegionClass
 
@@ -225,16 +227,16 @@ class RowMaker:
     def account(self, owner: User) -> dict[str, Any]:
         rnd = self.rnd
         city = rnd.choice(CITIES)
-        relationship = rnd.choices(*zip(*CLASS_WEIGHTS, strict=True))[0]
+        relationship = weighted(rnd, CLASS_WEIGHTS)
         created = self.now - timedelta(seconds=rnd.random() * 5 * 365 * 86400)
         row = {
             "relationship_class": relationship,
-            "source_class": rnd.choices(*zip(*SOURCE_WEIGHTS, strict=True))[0],
+            "source_class": weighted(rnd, SOURCE_WEIGHTS),
             "region_class": RegionClass.OWN_REGION
             if city.region == self.team_region.get(owner.team_id)
             else RegionClass.OTHER_REGION,
-            "settlement": rnd.choices(*zip(*SETTLEMENT_WEIGHTS, strict=True))[0],
-            "receivables_class": rnd.choices(*zip(*RECEIVABLES_WEIGHTS, strict=True))[0],
+            "settlement": weighted(rnd, SETTLEMENT_WEIGHTS),
+            "receivables_class": weighted(rnd, RECEIVABLES_WEIGHTS),
             "profit_contribution": contribution_for(rnd, relationship),
             "profitability": rnd.choice(("", Profitability.PROFITABLE, Profitability.UNPROFITABLE)),
             "rating": rnd.choice((None, None, 1, 2, 3, 4, 5)),
