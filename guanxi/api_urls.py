@@ -13,6 +13,7 @@ from guanxi.core.api.router import register, router
 from guanxi.customers.api import views as customers_api
 from guanxi.dataio.api import urls as dataio_api
 from guanxi.leads.api import urls as leads_api  # noqa: F401 - registers leads and campaigns
+from guanxi.sales.api import urls as sales_api  # noqa: F401 - registers pipelines, deals, pool
 from guanxi.webhooks.api import urls as webhooks_api  # noqa: F401 - registers webhooks
 
 app_name = "api"
@@ -31,6 +32,7 @@ register("teams", core_api.TeamViewSet, "team")
 register("roles", core_api.RoleViewSet, "role")
 register("access-policies", core_api.AccessPolicyViewSet, "access-policy")
 # imports, exports and the jobs that run them (registered by guanxi.dataio.api.urls)
+# pipelines, opportunities, objections and the pool (registered by guanxi.sales.api.urls)
 # leads, their administration and campaigns (registered by guanxi.leads.api.urls)
 
 urlpatterns = [

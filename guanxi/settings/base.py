@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
         "ConsentStatusEnum": "guanxi.customers.models.ConsentStatus",
         "LeadBehaviourKindEnum": "guanxi.leads.models.BehaviourKind",
         "ScoringRuleKindEnum": "guanxi.leads.models.LeadScoringRule.Kind",
+        "StageKindEnum": "guanxi.sales.models.StageKind",
+        "BuyingRoleEnum": "guanxi.customers.models.BuyingRole",
     },
 }
 
