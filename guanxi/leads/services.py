@@ -270,6 +270,27 @@ def reassign_lead(actor: Any, lead: Lead, owner: User | None = None) -> Lead:
     return updated
 
 
+def _tell_manager(rule: AssignmentRule, count: int) -> None:
+    """The team's manager learns that leads were not contacted in time and are now theirs."""
+    from django.urls import reverse
+
+    from guanxi.core.notifications import notify
+
+    manager = rule.team.manager
+    if manager is None:
+        return
+    url = f"{reverse('leads:lead-list')}?owner={manager.pk}&not_contacted=true"
+    notify(
+        manager,
+        _(
+            "%(count)s leads of %(team)s were not contacted within %(hours)s hours; "
+            "they are yours now."
+        )
+        % {"count": count, "team": rule.team, "hours": rule.contact_within_hours},
+        url=url,
+    )
+
+
 @transaction.atomic
 def escalate_overdue(now: Any = None) -> dict[str, int]:
     """Leads not contacted within their rule's time go to the team's manager or back to the
@@ -305,6 +326,7 @@ def escalate_overdue(now: Any = None) -> dict[str, int]:
                 owner_id=manager_id, escalated_at=now, version=F("version") + 1
             )
             done["escalated"] += len(overdue)
+            _tell_manager(rule, len(overdue))
         else:
             assign_leads(overdue, None, now=now, exclude_current_owner=True)
             done["requeued"] += len(overdue)
