@@ -521,9 +521,15 @@ class ObjectListView(LoginRequiredMixin, View):
         return table.default_columns()
 
     # -- saved views ------------------------------------------------------------------------
+    @property
+    def saved_view_type(self) -> str:
+        """The key this list's saved views are kept under: the object type, unless a second
+        list of the same type (the customer pool's accounts) keeps views of its own."""
+        return self.object_type
+
     def saved_views(self) -> list[SavedView]:
         return list(
-            SavedView.objects.filter(object_type=self.object_type)
+            SavedView.objects.filter(object_type=self.saved_view_type)
             .filter(models.Q(user=self.request.user) | models.Q(is_shared=True))
             .select_related("user")
             .order_by("name", "pk")
@@ -538,7 +544,7 @@ class ObjectListView(LoginRequiredMixin, View):
 
     def open_saved_view(self, pk: str) -> HttpResponse:
         view = (
-            SavedView.objects.filter(object_type=self.object_type, pk=pk if pk.isdigit() else 0)
+            SavedView.objects.filter(object_type=self.saved_view_type, pk=pk if pk.isdigit() else 0)
             .filter(models.Q(user=self.request.user) | models.Q(is_shared=True))
             .first()
         )
@@ -684,7 +690,7 @@ class ObjectListView(LoginRequiredMixin, View):
         try:
             view = core.save_view(
                 request.user,
-                self.object_type,
+                self.saved_view_type,
                 request.POST.get("name", ""),
                 query=params.urlencode(),
                 columns=self.table_class.clean_columns(columns) if columns else [],
@@ -703,7 +709,7 @@ class ObjectListView(LoginRequiredMixin, View):
         request = self.request
         pk = request.POST.get("view", "")
         view = SavedView.objects.filter(
-            user=request.user, object_type=self.object_type, pk=pk if pk.isdigit() else 0
+            user=request.user, object_type=self.saved_view_type, pk=pk if pk.isdigit() else 0
         ).first()
         if view is None:
             raise Http404(_("No such saved view."))

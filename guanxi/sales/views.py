@@ -1154,8 +1154,9 @@ class PoolView(ObjectListView):
     def session_key(self) -> str:
         return "guanxi:columns:pool"
 
-    def saved_views(self) -> list[Any]:
-        return []
+    @property
+    def saved_view_type(self) -> str:
+        return "pool"  # the pool's views are not the account list's
 
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
         context = super().get_context_data(**extra)

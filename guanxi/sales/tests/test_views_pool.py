@@ -307,3 +307,19 @@ def test_pool_job_task_runs_the_job(org):
     from guanxi.customers.tasks import run_pool_job
 
     assert run_pool_job() == {"warned": 0, "returned": 0}
+
+
+def test_pool_views_are_saved_apart_from_the_account_lists(client, org):
+    from guanxi.core.models import SavedView
+
+    client.force_login(org.west_rep)
+
+    client.post(
+        reverse("sales:pool"),
+        {"_action": "save_view", "name": "Loyal in the pool", "_query": "relationship_class=loyal"},
+    )
+    pool_page = client.get(reverse("sales:pool")).text
+    accounts_page = client.get(reverse("customers:account-list")).text
+
+    assert SavedView.objects.get().object_type == "pool"
+    assert "Loyal in the pool" in pool_page and "Loyal in the pool" not in accounts_page
