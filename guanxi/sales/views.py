@@ -510,6 +510,7 @@ class BoardView(LoginRequiredMixin, View):
                 "pipeline": pipeline,
                 "pipelines": list(Pipeline.objects.filter(is_active=True)),
                 "columns": columns,
+                "stages": [c.stage for c in columns],
                 "editable": editable,
                 "filter_form": form,
                 "board_query": query,
@@ -549,6 +550,7 @@ class BoardColumnView(LoginRequiredMixin, View):
             {
                 "cards": cards,
                 "stage": stage,
+                "stages": list(pipeline.stages.order_by("order")),
                 "editable": _editable_ids(request.user, cards),
                 "next_offset": offset + len(cards) if has_more else None,
                 "board_query": _board_query(form, pipeline),
@@ -560,7 +562,11 @@ class BoardColumnView(LoginRequiredMixin, View):
 def _card_html(request: HttpRequest, opportunity: Opportunity, editable: bool) -> str:
     return render_to_string(
         "sales/includes/board_card.html",
-        {"card": opportunity, "editable": {opportunity.pk} if editable else set()},
+        {
+            "card": opportunity,
+            "editable": {opportunity.pk} if editable else set(),
+            "stages": list(opportunity.pipeline.stages.order_by("order")),
+        },
         request=request,
     )
 

@@ -147,3 +147,15 @@ def test_web_form_lead_to_won_deal_on_the_board(page, live_server):
     assert opportunity.stage.name == "Closed won" and opportunity.closed_at is not None
     assert Account.objects.get(pk=opportunity.account_id).name == lead.company
     assert Account.objects.get(pk=opportunity.account_id).last_won_at is not None
+
+
+def test_a_card_moves_without_a_mouse_through_its_move_to_list(logged_in_page, rep_with_deal):
+    rep, _account, opportunity = rep_with_deal
+    page = logged_in_page(rep, reverse("sales:board"))
+    card = f"#card-{opportunity.pk}"
+
+    page.locator(f"{card} [data-move-select]").select_option(label="Proposal")
+
+    page.locator("#board-message.alert-success").wait_for()
+    assert column(page, "Proposal").locator(card).count() == 1
+    assert Opportunity.objects.get(pk=opportunity.pk).stage.name == "Proposal"

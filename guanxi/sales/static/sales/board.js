@@ -131,6 +131,16 @@
     send(card, stageId, "");
   }
 
+  // Without a mouse: each movable card's "Move to" list does the same as a drop.
+  board.addEventListener("change", function (event) {
+    var select = event.target.closest("[data-move-select]");
+    if (!select) return;
+    var card = select.closest(".board-card");
+    var section = board.querySelector('.board-column[data-stage-id="' + select.value + '"]');
+    select.value = card.dataset.stage;
+    if (section) move(card, section);
+  });
+
   board.addEventListener("dragstart", function (event) {
     var card = event.target.closest && event.target.closest(".board-card-movable");
     if (!card) return;
