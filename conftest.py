@@ -41,13 +41,39 @@ def _fresh_cache():
     cache.clear()
 
 
+def _replay_data_migrations() -> None:
+    """Run every data migration of Guanxi's apps again, in migration order.
+
+    They are idempotent (get_or_create, update of role grants), so replaying them restores
+    the built-in roles, access policies, default pipeline and the like however the database
+    was emptied.
+    """
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    ours = {config.label for config in apps.get_app_configs() if config.name.startswith("guanxi.")}
+    seen: set[tuple[str, str]] = set()
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        for key in loader.graph.forwards_plan(leaf):
+            if key in seen or key[0] not in ours:
+                continue
+            seen.add(key)
+            for operation in loader.graph.nodes[key].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, None)
+
+
 @pytest.fixture(autouse=True)
-def _builtin_roles_after_flush(request: pytest.FixtureRequest) -> None:
-    """Put the built-in roles back at the start of each transactional test.
+def _builtin_data_after_flush(request: pytest.FixtureRequest) -> None:
+    """Put the built-in data back at the start of each transactional test.
 
     A transactional test (live server, two processes, jobs on a thread) empties the database
-    when it ends, and with it the roles that migration 0002 created; later transactional
-    tests would find no ``sales_rep`` role and fail for the wrong reason.
+    when it ends, and with it what the data migrations created (roles and their grants, access
+    policies, the default pipeline, call outcomes …); later transactional tests would find no
+    ``sales_rep`` role and fail for the wrong reason.
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = (
@@ -56,12 +82,8 @@ def _builtin_roles_after_flush(request: pytest.FixtureRequest) -> None:
     ) or bool({"transactional_db", "live_server"} & set(request.fixturenames))
     if not transactional:
         return
-    import importlib
-
-    from django.apps import apps
-
     request.getfixturevalue("transactional_db")
-    importlib.import_module("guanxi.core.migrations.0002_builtin_roles").create_roles(apps, None)
+    _replay_data_migrations()
 
 
 @pytest.fixture
