@@ -9,6 +9,7 @@ urlpatterns = [
     path("marketing/", include("guanxi.marketing.urls")),
     path("f/", include("guanxi.leads.public_urls")),
     path("activities/", include("guanxi.activities.urls")),
+    path("sequences/", include("guanxi.leads.nurturing_urls")),
     path("admin/webhooks/", include("guanxi.webhooks.urls")),
     path("api/", include("guanxi.api_urls")),
 ]

@@ -50,6 +50,7 @@ from . import services
 from .filters import LeadFilterSet
 from .forms import BehaviourForm, ConvertForm, DisqualifyForm, LeadForm, ReassignForm
 from .models import Lead, ScoringSettings
+from .nurturing_views import ENROLL_IN_SEQUENCE
 from .rules import can_administer
 from .tables import LeadTable
 
@@ -101,7 +102,7 @@ class LeadListView(ObjectListView):
     template_name = "leads/lead_list.html"
     title = gettext_lazy("Leads")
     create_url_name = "leads:lead-create"
-    bulk_actions = (ASSIGN_OWNER, ADD_TAG, ASSIGN_BY_RULES, DELETE)
+    bulk_actions = (ASSIGN_OWNER, ADD_TAG, ASSIGN_BY_RULES, ENROLL_IN_SEQUENCE, DELETE)
     primary_filters = (
         "status",
         "source",

@@ -211,6 +211,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guanxi.webhooks.tasks.retry_webhook_deliveries",
         "schedule": 60,
     },
+    # nurturing steps that are due (through the one job task: no task module of its own)
+    "run-sequences": {
+        "task": "guanxi.core.jobs.run_task",
+        "args": ["guanxi.leads.nurturing.run_due_enrollments"],
+        "schedule": 300,
+    },
     "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},
 }
 # Without a broker, jobs run on a thread of the web process (see guanxi.core.jobs).
