@@ -14,7 +14,6 @@ from guanxi.customers.api import views as customers_api
 from guanxi.dataio.api import urls as dataio_api
 from guanxi.leads import nurturing_api  # noqa: F401 - registers sequences and enrollments
 from guanxi.leads.api import urls as leads_api  # noqa: F401 - registers leads and campaigns
-from guanxi.webhooks.api import urls as webhooks_api  # noqa: F401 - registers webhooks
 from guanxi.sales.api import urls as sales_api  # noqa: F401 - registers pipelines, deals, pool
 from guanxi.webhooks.api import urls as webhooks_api  # noqa: F401 - registers webhooks
 
