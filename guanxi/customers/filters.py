@@ -65,18 +65,24 @@ class ContactFilterSet(TaggedFilterSetMixin, RecordFilterSet):
     buying_role = choice_filter(BuyingRole.choices, _("Buying role"))
     preferred_channel = choice_filter(Channel.choices, _("Preferred channel"))
     # The account's classifications and place, so contacts can be listed by their customer.
+    # (A contact has one account: no DISTINCT needed, and it would slow every page.)
     relationship_class = django_filters.MultipleChoiceFilter(
         label=_("Account relationship"),
         field_name="account__relationship_class",
         choices=RelationshipClass.choices,
+        distinct=False,
     )
     profit_contribution = django_filters.MultipleChoiceFilter(
         label=_("Account profit contribution"),
         field_name="account__profit_contribution",
         choices=ProfitContribution.choices,
+        distinct=False,
     )
     region_class = django_filters.MultipleChoiceFilter(
-        label=_("Account region"), field_name="account__region_class", choices=RegionClass.choices
+        label=_("Account region"),
+        field_name="account__region_class",
+        choices=RegionClass.choices,
+        distinct=False,
     )
     province = django_filters.CharFilter(
         label=_("Province"), field_name="account__province", lookup_expr="iexact"
