@@ -22,8 +22,9 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.migrations.operations.base import Operation
-from django.db.models.expressions import RawSQL
 from pypinyin import lazy_pinyin
+
+from .models import InSubquery
 
 MAX_SUFFIXES = 16
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -86,8 +87,55 @@ def query_terms(query: str) -> list[str]:
     return _RUN.findall(normalise(query))[:8]
 
 
-def _vector_sql(table: str) -> str:
-    return f'array_to_tsvector(string_to_array("{table}"."search_tokens", \' \'))'
+class _RowSQL(models.Func):
+    """Backend SQL around columns of the searched row.
+
+    Unlike ``RawSQL``, the columns are real column references, so the expression stays right
+    when the ORM nests the query as a subquery under another alias (``ranked_matches``).
+    """
+
+    def __init__(
+        self, sql: str, params: list[Any], *columns: str, output_field: models.Field
+    ) -> None:
+        super().__init__(*(models.F(c) for c in columns), output_field=output_field)
+        self.sql, self.params = sql, params
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        compiled = [compiler.compile(e) for e in self.get_source_expressions()]
+        sql = self.sql.format(*(c_sql for c_sql, _c_params in compiled))
+        column_params = [p for _c_sql, c_params in compiled for p in c_params]
+        return sql, [*column_params, *self.params]
+
+
+def _match_and_rank(model: type[models.Model], terms: list[str]) -> tuple[_RowSQL, _RowSQL]:
+    """The backend's match condition and rank expression for ``terms`` on ``model``'s rows."""
+    boolean, number = models.BooleanField(), models.FloatField()
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"'{term}':*" for term in terms)
+        # the very expression the GIN index is built on, or the index is not used
+        vector = "array_to_tsvector(string_to_array({0}, ' '))"
+        return (
+            _RowSQL(f"{vector} @@ %s::tsquery", [tsquery], "search_tokens", output_field=boolean),
+            _RowSQL(
+                f"ts_rank({vector}, %s::tsquery)", [tsquery], "search_tokens", output_field=number
+            ),
+        )
+    fts = f"{model._meta.db_table}_fts"
+    match = " ".join(f'"{term}"*' for term in terms)
+    return (
+        _RowSQL(
+            f'{{0}} IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s)',
+            [match],
+            "pk",
+            output_field=boolean,
+        ),
+        _RowSQL(
+            f'(SELECT -bm25("{fts}") FROM "{fts}" WHERE "{fts}" MATCH %s AND rowid = {{0}})',
+            [match],
+            "pk",
+            output_field=number,
+        ),
+    )
 
 
 def search_filter(queryset: models.QuerySet, query: str) -> models.QuerySet:
@@ -95,33 +143,38 @@ def search_filter(queryset: models.QuerySet, query: str) -> models.QuerySet:
     terms = query_terms(query)
     if not terms:
         return queryset.none()
-    table = queryset.model._meta.db_table
-    pk = queryset.model._meta.pk.column
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"'{term}':*" for term in terms)
-        vector = _vector_sql(table)
-        return queryset.filter(
-            RawSQL(f"{vector} @@ %s::tsquery", [tsquery], output_field=models.BooleanField())
-        ).annotate(
-            search_rank=RawSQL(
-                f"ts_rank({vector}, %s::tsquery)", [tsquery], output_field=models.FloatField()
-            )
-        )
-    fts = f"{table}_fts"
-    match = " ".join(f'"{term}"*' for term in terms)
-    return queryset.filter(
-        RawSQL(
-            f'"{table}"."{pk}" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s)',
-            [match],
-            output_field=models.BooleanField(),
-        )
-    ).annotate(
-        search_rank=RawSQL(
-            f'(SELECT -bm25("{fts}") FROM "{fts}" WHERE "{fts}" MATCH %s '
-            f'AND rowid = "{table}"."{pk}")',
-            [match],
-            output_field=models.FloatField(),
-        )
+    match, rank = _match_and_rank(queryset.model, terms)
+    return queryset.filter(match).annotate(search_rank=rank)
+
+
+# How many matches global_search ranks per object type (see ranked_matches).
+RANKED_CANDIDATES = 1000
+
+
+def ranked_matches(
+    queryset: models.QuerySet, query: str, candidates: int = RANKED_CANDIDATES
+) -> models.QuerySet:
+    """Rows of ``queryset`` matching ``query``, best first, ranked among at most ``candidates``
+    matches and annotated with ``search_rank``.
+
+    Ranking needs every ranked row read and scored: a short query ('z', 'zhang', '科技') matches
+    tens of thousands of rows at a million accounts, and scoring them all takes seconds. The
+    matches are first narrowed, by the index and the caller's visibility, to ``candidates``
+    rows (the first ones met, no score computed), and only those are scored. While a query
+    matches fewer rows than that, the answer is exactly ``search_filter``'s, best first.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return queryset.none()
+    model = queryset.model
+    match, rank = _match_and_rank(model, terms)
+    first = queryset.filter(match).order_by().values("pk")[:candidates]
+    # InSubquery: an array computed once on PostgreSQL. With "pk IN (…)", the planner trusts
+    # the LIMIT as the candidates' number and may rather rank the whole table in rank order.
+    return (
+        model._default_manager.filter(InSubquery("pk", first))
+        .annotate(search_rank=rank)
+        .order_by("-search_rank", "pk")
     )
 
 
@@ -228,8 +281,7 @@ def global_search(
     for model in searchable_models():
         if wanted and model._meta.model_name not in wanted:
             continue
-        qs = search_filter(model.objects.visible_to(user), query)
-        qs = model.search_queryset(qs).order_by("-search_rank", "pk")[:limit]
-        hits.extend(obj.search_hit() for obj in qs)
+        qs = model.search_queryset(ranked_matches(model.objects.visible_to(user), query))
+        hits.extend(obj.search_hit() for obj in qs[:limit])
     hits.sort(key=lambda h: (-h.rank, h.object_type, h.id))
     return hits[:limit]
