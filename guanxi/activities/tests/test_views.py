@@ -264,3 +264,28 @@ def test_pages_render_in_chinese(client, org):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Content-Language"] == "zh-hans"
+
+
+def test_activities_are_found_by_pinyin_within_visibility(rep, org):
+    mine = make_activity(org.east_rep, "报价跟进")
+    make_activity(org.west_rep, "报价复核")
+
+    listed = rep.get(reverse("activities:activity-list"), {"q": "baojia"})
+    searched = rep.get(reverse("search"), {"q": "bjgj"})
+
+    assert [obj.pk for obj, _cells in listed.context["rows"]] == [mine.pk]
+    assert "报价跟进" in searched.content.decode()
+    assert "报价复核" not in searched.content.decode()
+
+
+def test_activities_panel_tag_loads_the_records_panel(org):
+    from django.template import Context, Template
+
+    account = make_account(org.east_rep)
+
+    html = Template("{% load activities %}{% activities_panel account %}").render(
+        Context({"account": account})
+    )
+
+    assert reverse("activities:record-activities", args=["account", account.pk]) in html
+    assert 'hx-trigger="load"' in html
