@@ -105,10 +105,14 @@ postgres: ## start the local PostgreSQL when it is down
 		fi; \
 	fi
 
-test-sqlite: $(PY_STAMP) $(ASSETS_STAMP) $(MESSAGES_STAMP) ## the whole suite on SQLite
+# WhiteNoise warns on every request of every test while collectstatic's folder is missing.
+var/static:
+	@mkdir -p $@
+
+test-sqlite: $(PY_STAMP) $(ASSETS_STAMP) $(MESSAGES_STAMP) | var/static ## the whole suite on SQLite
 	$(PYTEST) --durations=10 $(PYTEST_ARGS)
 
-test-postgres: $(PY_STAMP) $(ASSETS_STAMP) $(MESSAGES_STAMP) postgres ## the whole suite on PostgreSQL
+test-postgres: $(PY_STAMP) $(ASSETS_STAMP) $(MESSAGES_STAMP) postgres | var/static ## the whole suite on PostgreSQL
 	DATABASE_URL=$(PG_URL) $(PYTEST) --durations=10 $(PYTEST_ARGS)
 
 # Both runs always run (a failure on one does not hide the other's results); either failing
