@@ -579,3 +579,29 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} in {self.sequence}"
+
+
+class PredictiveModel(models.Model):
+    """A conversion model learnt from the company's closed leads (see ``leads.predictive``).
+
+    Kept as plain numbers (JSON), not a pickle: feature names, the logistic regression's
+    coefficients on the raw features, its intercept, and how good it was on a hold-out.
+    """
+
+    trained_at = models.DateTimeField(_("trained"), default=timezone.now)
+    n_samples = models.PositiveIntegerField(_("closed leads learnt from"))
+    n_converted = models.PositiveIntegerField(_("of which converted"), default=0)
+    n_holdout = models.PositiveIntegerField(_("hold-out leads"), default=0)
+    auc = models.FloatField(_("AUC on the hold-out"), null=True, blank=True)
+    feature_names = models.JSONField(_("features"), default=list)
+    coefficients = models.JSONField(_("coefficients"), default=list)
+    intercept = models.FloatField(_("intercept"), default=0.0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+        verbose_name = _("predictive model")
+        verbose_name_plural = _("predictive models")
+
+    def __str__(self) -> str:
+        return f"{self.trained_at:%Y-%m-%d} ({self.n_samples} leads)"
