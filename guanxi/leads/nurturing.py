@@ -413,6 +413,11 @@ def lead_language(lead: Lead) -> str:
     return settings.LANGUAGE_CODE
 
 
+def _reader_language(lead: Lead) -> str:
+    """The language of the lead's owner (who reads its timeline), else the site's."""
+    return getattr(lead.owner, "language", "") or settings.LANGUAGE_CODE
+
+
 def fill_placeholders(text: str, lead: Lead) -> str:
     """``{name}``, ``{company}`` and ``{owner}`` replaced by the lead's values; other braces
     are left as they are."""
@@ -503,6 +508,8 @@ def _send_email(enrollment: Enrollment, lead: Lead, step: SequenceStep, now: dat
         if url:
             message.extra_headers["List-Unsubscribe"] = f"<{url}>"
         message.send()
+    # The timeline is read by the lead's owner: the note's own line is in their language.
+    with translation.override(_reader_language(lead)):
         note_body = f"{body}\n\n" + _(
             "Sent by the nurturing sequence “%(sequence)s” to %(email)s."
         ) % {"sequence": enrollment.sequence.name, "email": lead.email}
@@ -533,13 +540,11 @@ def _create_task(enrollment: Enrollment, lead: Lead, step: SequenceStep, now: da
                 )
         except (PermissionDenied, ValidationError):
             logger.info("nurturing task for lead %s written as a note", lead.pk, exc_info=True)
-    text = (
-        (body or subject)
-        + "\n\n"
-        + _("Task from the nurturing sequence “%(sequence)s”.")
-        % {"sequence": enrollment.sequence.name}
-    )
-    return _log_on_timeline(lead, Note.Kind.NOTE, subject, text, now)
+    with translation.override(_reader_language(lead)):
+        line = _("Task from the nurturing sequence “%(sequence)s”.") % {
+            "sequence": enrollment.sequence.name
+        }
+    return _log_on_timeline(lead, Note.Kind.NOTE, subject, f"{body or subject}\n\n{line}", now)
 
 
 def _stop(enrollment: Enrollment, reason: str) -> None:

@@ -38,8 +38,7 @@ class StepForm(StyledFormMixin, forms.Form):
     body = forms.CharField(
         label=_("Text"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("{name}, {company} and {owner} are replaced by the lead's values."),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def is_blank(self) -> bool:
@@ -50,7 +49,19 @@ class StepForm(StyledFormMixin, forms.Form):
         )
 
 
-StepFormSet = forms.formset_factory(StepForm, extra=1, can_order=True, can_delete=True)
+class BaseStepFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: Any) -> None:
+        super().add_fields(form, index)
+        # the order and remove fields come after the form styled its own widgets
+        if "ORDER" in form.fields:
+            form.fields["ORDER"].widget.attrs["class"] = "form-control"
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+StepFormSet = forms.formset_factory(
+    StepForm, formset=BaseStepFormSet, extra=1, can_order=True, can_delete=True
+)
 
 
 def step_initial(sequence: Sequence) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ def type_label(object_type: str) -> str:
     for model in apps.get_models():
         if model._meta.model_name == object_type:
             return str(model._meta.verbose_name_plural).capitalize()
-    return object_type
+    return object_type.replace("_", " ").capitalize()
 
 
 def event_choices() -> list[tuple[str, str]]:
@@ -120,5 +120,7 @@ class DeliveryFilterForm(forms.Form):
         label=_("Event"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("Event")}
+        ),
     )

@@ -326,3 +326,20 @@ def test_run_sequences_command_runs_what_is_due(org, welcome, enrol):
     call_command("run_sequences", stdout=out)
     assert "Due 1: 1 emails" in out.getvalue()
     assert len(mail.outbox) == 1
+
+
+def test_a_task_the_owner_may_not_create_is_written_on_the_timeline_instead(org, enrol):
+    from guanxi.activities.models import Activity
+
+    sequence = nurturing.create_sequence(
+        org.admin, {"name": "Call"}, [{"kind": "task", "subject": "Call {name}"}]
+    )
+    lead = make_lead(org.east_rep)
+    # given a lead owned by someone without the right to create activities
+    Lead.all_objects.filter(pk=lead.pk).update(owner=org.read_only)
+    enrol(org.admin, sequence, [lead])
+    assert not Activity.objects.exists()
+    note = Note.objects.get(object_id=lead.pk, kind=Note.Kind.NOTE)
+    assert note.subject == "Call Alice"
+    assert "Call" in note.body
+    assert Enrollment.objects.get().status == Enrollment.Status.COMPLETED
