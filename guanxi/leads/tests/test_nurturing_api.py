@@ -131,3 +131,41 @@ def test_the_nurturing_endpoints_are_in_the_schema(org):
     assert "/api/v1/sequences/{id}/enroll/" in paths
     assert "/api/v1/sequences/{id}/enrollments/" in paths
     assert "/api/v1/enrollments/{id}/stop/" in paths
+
+
+# who sees (list, detail) and who may stop an enrolment on a lead the east rep owns:
+# the owner, the managers above (east manager, director) and administrators; a read share
+# shows it without the right to stop it; anyone else gets 404.
+MATRIX = [
+    ("east_rep", True, True),
+    ("east_manager", True, True),
+    ("director", True, True),
+    ("admin", True, True),
+    ("east_rep2", False, False),
+    ("west_rep", False, False),
+    ("read_only", False, False),
+    ("shared_with_west_rep", True, False),
+]
+
+
+@pytest.mark.parametrize("who,sees,stops", MATRIX)
+def test_enrolment_access_follows_the_lead(org, sequence, who, sees, stops):
+    from guanxi.core.services import share_record
+
+    lead = make_lead(org.east_rep)
+    nurturing.enroll_leads(org.east_rep, sequence, [lead])
+    enrollment = Enrollment.objects.get()
+    if who == "shared_with_west_rep":
+        share_record(org.east_rep, lead, user=org.west_rep, access="read")
+        user = org.west_rep
+    else:
+        user = getattr(org, who)
+    client = client_for(user)
+    listed = client.get("/api/v1/enrollments/").json()["results"]
+    assert [e["id"] for e in listed] == ([enrollment.pk] if sees else [])
+    detail = client.get(f"/api/v1/enrollments/{enrollment.pk}/")
+    assert detail.status_code == (200 if sees else 404)
+    stop = write(client, "post", f"/api/v1/enrollments/{enrollment.pk}/stop/")
+    assert stop.status_code == (200 if stops else 403 if sees else 404)
+    enrollment.refresh_from_db()
+    assert enrollment.status == ("stopped" if stops else "active")

@@ -195,18 +195,31 @@ def test_events_a_webhook_does_not_want_create_no_delivery(
 def test_the_pattern_lead_star_matches_lead_converted(
     org, receiver, subscribe, django_capture_on_commit_callbacks
 ):
-    # given a webhook for every lead event
+    from guanxi.leads.services import convert_lead, create_lead
+
+    # given a webhook for every lead event, and a lead
+    lead = create_lead(org.east_rep, {"person_name": "王芳", "company": "华东电子"}, assign=False)
     subscribe(["lead.*"])
-    account = create_account(org.east_rep, {"name": "Pattern Ltd"})
-    # when a lead.converted event (and an account event) is emitted
+    # when the rep converts the lead (which also creates an account, a contact and a deal)
     with django_capture_on_commit_callbacks(execute=True):
-        events.emit("lead.converted", account, org.east_rep, account_id=account.pk)
-        events.emit("account.changed", account, org.east_rep)
-    # then only the lead event is delivered, with its data
-    (row,) = WebhookDelivery.objects.all()
-    assert row.event == "lead.converted"
-    assert row.payload["data"] == {"account_id": account.pk}
-    assert [r.headers["x-guanxi-event"] for r in receiver.requests] == ["lead.converted"]
+        account, contact, opportunity = convert_lead(org.east_rep, lead)
+    # then lead.converted is delivered with what the lead became, and no account event
+    events_sent = [r.headers["x-guanxi-event"] for r in receiver.requests]
+    assert "lead.converted" in events_sent
+    assert all(name.startswith("lead.") for name in events_sent)
+    row = WebhookDelivery.objects.get(event="lead.converted")
+    assert row.payload["object"] == {
+        "type": "lead",
+        "id": lead.pk,
+        "data": row.payload["object"]["data"],
+    }
+    assert row.payload["object"]["data"]["status"] == "converted"
+    assert row.payload["data"] == {
+        "account_id": account.pk,
+        "contact_id": contact.pk,
+        "opportunity_id": opportunity.pk,
+    }
+    assert row.status == DeliveryStatus.SUCCEEDED
 
 
 def test_event_patterns_match_names_types_and_everything():
