@@ -198,8 +198,13 @@ class DecisionMakersForm(forms.Form):
             )
         _small(self)
 
-    def rows(self) -> list[tuple[Contact, forms.BoundField]]:
-        return [(c, self[f"role_{c.pk}"]) for c in self.contacts]
+    def rows(self) -> list[tuple[Contact, forms.BoundField, Any]]:
+        """(contact, its role field, the label of the role it has now)."""
+        labels = dict([("", _("Not involved")), *BuyingRole.choices])
+        return [
+            (c, self[f"role_{c.pk}"], labels.get(self[f"role_{c.pk}"].value() or "", ""))
+            for c in self.contacts
+        ]
 
     def makers(self) -> list[tuple[Contact, str]]:
         chosen = []

@@ -40,7 +40,8 @@ class Pipeline(models.Model):
         verbose_name_plural = _("pipelines")
 
     def __str__(self) -> str:
-        return self.name
+        # the built-in pipeline's English name is in the catalogue (services.DEFAULT_PIPELINE)
+        return str(_(self.name))
 
     @classmethod
     def default(cls) -> Pipeline | None:

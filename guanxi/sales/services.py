@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core import changelog, events
 from guanxi.core import services as core
@@ -27,14 +28,16 @@ from .models import (
     StageKind,
 )
 
+DEFAULT_PIPELINE = gettext_noop("Sales")  # the name migration 0002 gives the first pipeline
 DEFAULT_STAGES = [
-    # name, probability, kind — the selling process of DOMAIN.md §4
-    ("Prospecting", 10, StageKind.OPEN),
-    ("Approach and needs", 25, StageKind.OPEN),
-    ("Proposal", 50, StageKind.OPEN),
-    ("Negotiation", 75, StageKind.OPEN),
-    ("Closed won", 100, StageKind.WON),
-    ("Closed lost", 0, StageKind.LOST),
+    # name, probability, kind — the selling process of DOMAIN.md §4. The names are stored in
+    # English and shown translated (Stage.__str__), so they are marked for the catalogue here.
+    (gettext_noop("Prospecting"), 10, StageKind.OPEN),
+    (gettext_noop("Approach and needs"), 25, StageKind.OPEN),
+    (gettext_noop("Proposal"), 50, StageKind.OPEN),
+    (gettext_noop("Negotiation"), 75, StageKind.OPEN),
+    (gettext_noop("Closed won"), 100, StageKind.WON),
+    (gettext_noop("Closed lost"), 0, StageKind.LOST),
 ]
 
 
