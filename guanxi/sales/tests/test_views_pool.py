@@ -323,3 +323,32 @@ def test_pool_views_are_saved_apart_from_the_account_lists(client, org):
 
     assert SavedView.objects.get().object_type == "pool"
     assert "Loyal in the pool" in pool_page and "Loyal in the pool" not in accounts_page
+
+
+@pytest.mark.parametrize(
+    ("role", "may_take", "may_assign"),
+    [
+        ("admin", True, True),
+        ("director", True, True),
+        ("east_manager", True, True),
+        ("east_rep", True, False),
+        ("service", True, False),  # service agents edit accounts, so they may take them
+        ("read_only", False, False),
+    ],
+)
+def test_pool_pages_by_role(client, org, role, may_take, may_assign):
+    user = getattr(org, role)
+    first, second = pooled(org, "First"), pooled(org, "Second")
+    client.force_login(user)
+
+    listed = client.get(reverse("sales:pool")).text
+    claimed = client.post(reverse("sales:pool-claim", args=[first.pk]))
+    assigned = client.post(
+        reverse("sales:pool-assign", args=[second.pk]), {"owner": org.east_rep2.pk}
+    )
+
+    assert (f'data-id="{first.pk}"' in listed) == may_take
+    assert claimed.status_code == (302 if may_take else 404)
+    assert (Account.objects.get(pk=first.pk).owner == user) == may_take
+    assert assigned.status_code == (302 if may_assign else 403 if may_take else 404)
+    assert (Account.objects.get(pk=second.pk).owner == org.east_rep2) == may_assign
