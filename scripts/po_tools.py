@@ -242,10 +242,33 @@ def cmd_todo(path: Path, out: str | None) -> int:
     return 0
 
 
+def fix_false_formats(entries: list[Entry]) -> None:
+    """Drop xgettext's python-format guess where the msgid has no real placeholder.
+
+    xgettext reads "% of leads" as the directive "% o" (space flag, octal), and msgfmt then
+    refuses a translation without it. Such a msgid is never %-formatted; say so with
+    ``no-python-format`` (msgmerge puts the guess back and marks the entry fuzzy on the next
+    extraction, so every ``apply`` does this again).
+    """
+    for e in entries:
+        if "python-format" not in e.flags or e.is_header:
+            continue
+        texts = [e.msgid] + ([e.msgid_plural] if e.msgid_plural else [])
+        if any("%%" in t or placeholders(t) for t in texts):
+            continue
+        e.flags = [f for f in e.flags if f != "python-format"] + ["no-python-format"]
+        previous = [c for c in e.comments if c.startswith("#| msgid ")]
+        unchanged = previous == [f"#| msgid {_quote(e.msgid)}"]
+        if "fuzzy" in e.flags and unchanged and all(e.msgstr.values()):
+            e.flags.remove("fuzzy")
+            e.comments = [c for c in e.comments if not c.startswith("#|")]
+
+
 def cmd_apply(translations: Path, path: Path) -> int:
     mapping = json.loads(translations.read_text(encoding="utf-8"))
     entries = load(path)
     fix_header(entries)
+    fix_false_formats(entries)
     applied, bad = 0, []
     for e in entries:
         if e.is_header or e.obsolete or e.key not in mapping:
