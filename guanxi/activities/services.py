@@ -330,37 +330,45 @@ def send_reminders(now: dt.datetime | None = None, batch: int = 500) -> int:
     two runs at once never remind twice. Run every minute by a scheduled job."""
     now = now or timezone.now()
     sent = 0
+    after = 0
     while True:
+        # in id order from where the last batch ended: one that fails is retried next run,
+        # not again and again in this one
         due = list(
             Activity.objects.filter(
-                status=ActivityStatus.OPEN, reminder_at__lte=now, reminded_at__isnull=True
+                status=ActivityStatus.OPEN,
+                reminder_at__lte=now,
+                reminded_at__isnull=True,
+                pk__gt=after,
             )
             .select_related("owner")
             .prefetch_related("attendees")
-            .order_by("reminder_at", "pk")[:batch]
+            .order_by("pk")[:batch]
         )
-        if not due:
-            return sent
         for activity in due:
-            with transaction.atomic():
-                claimed = Activity.all_objects.filter(
-                    pk=activity.pk, reminded_at__isnull=True
-                ).update(reminded_at=now)
-                if not claimed:
-                    continue
-                people = {u.pk: u for u in activity.attendees.all()}
-                if activity.owner is not None:
-                    people[activity.owner.pk] = activity.owner
-                for user in people.values():
-                    notify(
-                        user,
-                        _reminder_text(activity, user),
-                        url=activity.get_absolute_url(),
-                        email=True,
-                    )
-                    sent += 1
+            after = activity.pk
+            try:
+                sent += _remind(activity, now)
+            except Exception:  # one bad reminder must not hold up the others
+                logger.exception("reminder of activity %s failed", activity.pk)
         if len(due) < batch:
             return sent
+
+
+@transaction.atomic
+def _remind(activity: Activity, now: dt.datetime) -> int:
+    """Claim one activity's reminder and notify its people; 0 if another run claimed it."""
+    claimed = Activity.all_objects.filter(pk=activity.pk, reminded_at__isnull=True).update(
+        reminded_at=now
+    )
+    if not claimed:
+        return 0
+    people = {u.pk: u for u in activity.attendees.all()}
+    if activity.owner is not None:
+        people[activity.owner.pk] = activity.owner
+    for user in people.values():
+        notify(user, _reminder_text(activity, user), url=activity.get_absolute_url(), email=True)
+    return len(people)
 
 
 # --------------------------------------------------------------------------------------------

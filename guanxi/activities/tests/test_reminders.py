@@ -164,3 +164,20 @@ def test_header_loads_the_notifications_menu(client, org):
     page = client.get(reverse("home"))
 
     assert reverse("activities:notifications-menu") in page.content.decode()
+
+
+def test_a_failing_reminder_does_not_hold_up_the_others(org, monkeypatch):
+    broken = make_activity(org.east_rep, "Broken", reminder_at=past(2))
+    fine = make_activity(org.east_rep, "Fine", reminder_at=past(1))
+    real = services._reminder_text
+
+    def text(activity, user):
+        if activity.pk == broken.pk:
+            raise RuntimeError("boom")
+        return real(activity, user)
+
+    monkeypatch.setattr(services, "_reminder_text", text)
+
+    assert services.send_reminders() == 1
+    assert Activity.objects.get(pk=broken.pk).reminded_at is None  # tried again next run
+    assert Activity.objects.get(pk=fine.pk).reminded_at is not None
