@@ -12,7 +12,10 @@ from guanxi.core.api import views as core_api
 from guanxi.core.api.router import register, router
 from guanxi.customers.api import views as customers_api
 from guanxi.dataio.api import urls as dataio_api
-from guanxi.leads import nurturing_api  # noqa: F401 - registers sequences and enrollments
+from guanxi.leads import (
+    funnel_api,  # noqa: F401 - registers the lead funnel
+    nurturing_api,  # noqa: F401 - registers sequences and enrollments
+)
 from guanxi.leads.api import urls as leads_api  # noqa: F401 - registers leads and campaigns
 from guanxi.sales.api import urls as sales_api  # noqa: F401 - registers pipelines, deals, pool
 from guanxi.webhooks.api import urls as webhooks_api  # noqa: F401 - registers webhooks

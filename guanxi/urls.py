@@ -8,6 +8,7 @@ urlpatterns = [
     path("leads/", include("guanxi.leads.urls")),
     path("marketing/", include("guanxi.marketing.urls")),
     path("f/", include("guanxi.leads.public_urls")),
+    path("funnel/", include("guanxi.leads.funnel_urls")),
     path("activities/", include("guanxi.activities.urls")),
     path("sequences/", include("guanxi.leads.nurturing_urls")),
     path("admin/webhooks/", include("guanxi.webhooks.urls")),

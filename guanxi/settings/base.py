@@ -217,6 +217,17 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["guanxi.leads.nurturing.run_due_enrollments"],
         "schedule": 300,
     },
+    # the lead conversion model: retrained weekly, open leads re-scored nightly
+    "train-lead-model": {
+        "task": "guanxi.core.jobs.run_task",
+        "args": ["guanxi.leads.predictive.train_and_score"],
+        "schedule": 7 * 24 * 3600,
+    },
+    "score-open-leads": {
+        "task": "guanxi.core.jobs.run_task",
+        "args": ["guanxi.leads.predictive.score_open_leads"],
+        "schedule": 24 * 3600,
+    },
     "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},
 }
 # Without a broker, jobs run on a thread of the web process (see guanxi.core.jobs).
