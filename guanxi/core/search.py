@@ -226,16 +226,16 @@ class CreateSearchIndex(Operation):
                 f'content_rowid="{pk}", tokenize="unicode61 remove_diacritics 0", '
                 "prefix='1 2 3')",
                 f'CREATE TRIGGER "{fts}_ai" AFTER INSERT ON "{table}" BEGIN '
-                f'INSERT INTO "{fts}"(rowid, search_tokens) VALUES (new."{pk}", new.search_tokens); '
-                "END",
+                f'INSERT INTO "{fts}"(rowid, search_tokens) '
+                f'VALUES (new."{pk}", new.search_tokens); END',
                 f'CREATE TRIGGER "{fts}_ad" AFTER DELETE ON "{table}" BEGIN '
                 f'INSERT INTO "{fts}"("{fts}", rowid, search_tokens) '
                 f"VALUES ('delete', old.\"{pk}\", old.search_tokens); END",
                 f'CREATE TRIGGER "{fts}_au" AFTER UPDATE OF search_tokens ON "{table}" BEGIN '
                 f'INSERT INTO "{fts}"("{fts}", rowid, search_tokens) '
                 f"VALUES ('delete', old.\"{pk}\", old.search_tokens); "
-                f'INSERT INTO "{fts}"(rowid, search_tokens) VALUES (new."{pk}", new.search_tokens); '
-                "END",
+                f'INSERT INTO "{fts}"(rowid, search_tokens) '
+                f'VALUES (new."{pk}", new.search_tokens); END',
                 f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')',
             ]
         return []

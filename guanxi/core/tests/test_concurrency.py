@@ -28,7 +28,7 @@ def database_url() -> str:
     )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_processes_never_lose_an_update(org):
     # given an account both writers may edit
     account = create_account(org.east_rep, {"name": "Contended"})
