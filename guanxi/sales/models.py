@@ -139,6 +139,29 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["owner", "deleted_at"]),
             models.Index(fields=["team", "deleted_at"]),
             models.Index(fields=["expected_close_date", "stage"]),
+            # the board's cards: a column's biggest deals first, read in index order
+            models.Index(
+                fields=["stage", "-amount", "id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="opp_board_cards",
+            ),
+            # the forecast: every column it reads, so PostgreSQL answers from the index alone
+            # (SQLite, without covering indexes, gets a plain partial index on the date)
+            models.Index(
+                fields=["expected_close_date"],
+                include=[
+                    "stage",
+                    "owner",
+                    "team",
+                    "currency",
+                    "forecast_category",
+                    "amount",
+                    "probability",
+                    "id",  # the share rule of visible_to reads it
+                ],
+                condition=models.Q(deleted_at__isnull=True),
+                name="opp_forecast_cover",
+            ),
         ]
 
     def __str__(self) -> str:

