@@ -36,7 +36,7 @@ class Action(models.TextChoices):
 
 
 class Team(models.Model):
-    """A team in the organisation's hierarchy; its manager sees what the team and those below own."""
+    """A team in the hierarchy; its manager sees what the team and the teams below it own."""
 
     name = models.CharField(_("name"), max_length=150)
     parent = models.ForeignKey(
