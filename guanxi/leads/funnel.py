@@ -3,7 +3,7 @@
 Counted over the leads a user may see (``Lead.objects.visible_to``) created in a date range:
 
 - **qualified**: ``qualified_at`` is set, or the status is qualified or converted, or the lead
-  became an opportunity (so each stage is a subset of the one before);
+  was converted to an opportunity (so each stage is a subset of the one before);
 - **opportunity**: ``converted_opportunity`` is set and that opportunity is not deleted;
 - **won**: that opportunity's stage is a won stage.
 
@@ -15,8 +15,9 @@ cost is the sum of its leads' shares, and cost per win is that sum over the grou
 Amounts stay in their campaign's currency (one figure per currency, never converted).
 
 Everything is computed by a few aggregate queries (``values().annotate()``) whatever the number
-of leads: one for the groups, one for the total, one for the costed (group, campaign) pairs and
-one for the campaigns.
+of leads: the groups and the total from the lead rows alone; opportunities and wins from the
+converted leads only (the one join); the costed (group, campaign) pairs; the campaigns with a
+cost; and each campaign's count of leads (cached for a few minutes).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter
@@ -116,28 +118,51 @@ def _prepare_connection(queryset: QuerySet) -> None:
         connection.connection.create_aggregate("guanxi_median", 1, _SqliteMedian)
 
 
+# A lead that became an opportunity was qualified, even if that opportunity was deleted since.
 QUALIFIED_Q = (
     Q(qualified_at__isnull=False)
     | Q(status__in=[LeadStatus.QUALIFIED, LeadStatus.CONVERTED])
-    | Q(converted_opportunity__isnull=False, converted_opportunity__deleted_at__isnull=True)
+    | Q(converted_opportunity__isnull=False)
 )
 OPPORTUNITY_Q = Q(
     converted_opportunity__isnull=False, converted_opportunity__deleted_at__isnull=True
 )
-WON_Q = OPPORTUNITY_Q & Q(converted_opportunity__stage__kind=StageKind.WON)
+WON_Q = Q(converted_opportunity__stage__kind=StageKind.WON)
+#: How long a campaign's count of leads (the denominator of its cost per lead) is reused.
+CAMPAIGN_COUNT_SECONDS = 300
 
 
-def _stage_counts() -> dict[str, Any]:
+def _lead_counts() -> dict[str, Any]:
+    """The aggregates read from the lead rows alone (no join: the big scan stays narrow)."""
     hours = HoursBetween(F("first_contacted_at"), F("created_at"))
     return {
         "n_leads": Count("pk"),
         "n_qualified": Count("pk", filter=QUALIFIED_Q),
-        "n_opportunities": Count("pk", filter=OPPORTUNITY_Q),
-        "n_won": Count("pk", filter=WON_Q),
         "n_contacted": Count("pk", filter=Q(first_contacted_at__isnull=False)),
         "avg_hours": Avg(hours),
         "median_hours": Median(hours),
     }
+
+
+def campaign_lead_counts(campaign_ids: list[int]) -> dict[int, int]:
+    """How many live leads each campaign brought, whoever owns them and whenever they came
+    (reused for :data:`CAMPAIGN_COUNT_SECONDS`: a count over a million leads is not redone on
+    every page view)."""
+    keys = {pk: f"guanxi:funnel:campaign-leads:{pk}" for pk in campaign_ids}
+    cached = cache.get_many(list(keys.values()))
+    counts = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    missing = [pk for pk in campaign_ids if pk not in counts]
+    if missing:
+        fresh = dict(
+            Lead.objects.filter(campaign_id__in=missing)
+            .values_list("campaign")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for pk in missing:
+            counts[pk] = fresh.get(pk, 0)
+        cache.set_many({keys[pk]: counts[pk] for pk in missing}, CAMPAIGN_COUNT_SECONDS)
+    return counts
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,8 +344,6 @@ def _as_date(value: Any) -> Any:
 def _fill(row: FunnelRow, values: dict[str, Any]) -> FunnelRow:
     row.leads = values["n_leads"] or 0
     row.qualified = values["n_qualified"] or 0
-    row.opportunities = values["n_opportunities"] or 0
-    row.won = values["n_won"] or 0
     row.contacted = values["n_contacted"] or 0
     avg, median = values["avg_hours"], values["median_hours"]
     row.avg_hours_to_contact = round(float(avg), 1) if avg is not None else None
@@ -328,33 +351,50 @@ def _fill(row: FunnelRow, values: dict[str, Any]) -> FunnelRow:
     return row
 
 
-def _add_costs(user: Any, qs: QuerySet, rows: dict[Any, FunnelRow], total: FunnelRow) -> None:
-    """Each costed lead carries cost ÷ (the campaign's leads); groups add up their leads'."""
-    pairs = list(
-        qs.filter(campaign__isnull=False, campaign__cost__isnull=False)
+def _add_outcomes(
+    user: Any, grouped: QuerySet, rows: dict[Any, FunnelRow], total: FunnelRow
+) -> None:
+    """Opportunities and wins (only the converted leads are joined to their opportunity), and
+    the campaign costs: each costed lead carries cost ÷ (the campaign's leads)."""
+    wins: dict[tuple[Any, Any], int] = {}
+    for item in (
+        grouped.filter(OPPORTUNITY_Q)
         .values("group", "campaign")
         .annotate(n=Count("pk"), won=Count("pk", filter=WON_Q))
         .order_by()
-    )
-    if not pairs:
-        return
+    ):
+        key = _as_date(item["group"])
+        for row in (rows[key], total):
+            row.opportunities += item["n"]
+            row.won += item["won"]
+        wins[(key, item["campaign"])] = item["won"]
     campaigns = {
         c["pk"]: c
         for c in Campaign.objects.visible_to(user)
-        .filter(pk__in={p["campaign"] for p in pairs}, cost__isnull=False)
-        .annotate(all_leads=Count("leads", filter=Q(leads__deleted_at__isnull=True)))
-        .values("pk", "cost", "currency", "all_leads")
-    }
+        .filter(cost__isnull=False)
+        .values("pk", "cost", "currency")
+        .order_by()
+    }  # a campaign the user may not see tells no cost
+    if not campaigns:
+        return
+    pairs = list(
+        grouped.filter(campaign__in=list(campaigns))
+        .values("group", "campaign")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    all_leads = campaign_lead_counts(sorted({p["campaign"] for p in pairs}))
     for pair in pairs:
-        campaign = campaigns.get(pair["campaign"])
-        if campaign is None or not campaign["all_leads"]:
-            continue  # a campaign the user may not see tells no cost
-        share = Decimal(campaign["cost"]) * pair["n"] / campaign["all_leads"]
+        campaign = campaigns[pair["campaign"]]
+        key = _as_date(pair["group"])
+        share = Decimal(campaign["cost"]) * pair["n"] / max(all_leads[pair["campaign"]], pair["n"])
         currency = campaign["currency"]
-        for row in (rows[_as_date(pair["group"])], total):
+        for row in (rows[key], total):
             row.cost[currency] = row.cost.get(currency, Decimal(0)) + share
             row.costed_leads[currency] = row.costed_leads.get(currency, 0) + pair["n"]
-            row.costed_wins[currency] = row.costed_wins.get(currency, 0) + pair["won"]
+            row.costed_wins[currency] = row.costed_wins.get(currency, 0) + wins.get(
+                (key, pair["campaign"]), 0
+            )
 
 
 def funnel(
@@ -380,14 +420,15 @@ def funnel(
     _prepare_connection(qs)
     name, expression = _group_expression(group_by, period)
     grouped = qs.annotate(**{name: expression})
-    values = list(grouped.values(name).annotate(**_stage_counts()).order_by())
+    values = list(grouped.values(name).annotate(**_lead_counts()).order_by())
     labels = _labels(user, group_by, [_as_date(v[name]) for v in values], period)
     rows: dict[Any, FunnelRow] = {}
     for value in values:
         key = _as_date(value[name])
         rows[key] = _fill(FunnelRow(key, labels[key]), value)
-    total = _fill(FunnelRow(None, _("Total")), qs.aggregate(**_stage_counts()))
-    _add_costs(user, grouped, rows, total)
+    total = _fill(FunnelRow(None, _("Total")), qs.aggregate(**_lead_counts()))
+    if rows:
+        _add_outcomes(user, grouped, rows, total)
     if group_by == "period":
         ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.key or dt.date.min))
     else:

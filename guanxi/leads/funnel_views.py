@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -28,7 +29,7 @@ from guanxi.marketing.models import Campaign
 from guanxi.sales.forms import PeriodForm, _small
 
 from . import funnel, predictive
-from .models import Lead, LeadSource
+from .models import LeadSource
 
 GROUP_CHOICES = [
     ("source", gettext_lazy("Source")),
@@ -105,15 +106,17 @@ def report_for(request: HttpRequest, data: dict[str, Any]) -> funnel.FunnelRepor
 
 
 def predictive_status() -> dict[str, Any]:
-    """Which model gives the predictive score, how good it is, or what history is missing."""
+    """Which model gives the predictive score and how good it is; without one, what history
+    is missing (counted only then: with a million leads the count is not free)."""
     model = predictive.active_model()
-    known = predictive.history()
-    status: dict[str, Any] = {"model": model, "history": known}
+    status: dict[str, Any] = {"model": model, "enough": True}
     if model is None:
+        # a count over every lead: reused for a minute by the page (the API counts afresh)
+        known = cache.get_or_set("guanxi:funnel:lead-history", predictive.history, 60)
+        status["enough"] = known.enough
         status["message"] = predictive.not_enough_message(known) if not known.enough else ""
     else:
         status["raising"], status["lowering"] = predictive.drivers(model)
-        status["scored"] = Lead.objects.filter(predicted_conversion__isnull=False).count()
     return status
 
 

@@ -242,12 +242,13 @@ def test_the_funnel_is_a_few_queries_whatever_the_leads(org, data):
             run(user, "campaign")
         return len(ctx.captured_queries)
 
-    queries()  # access policies are cached after the first
-    before = queries()
+    cold = queries()  # access policies and campaign lead counts are cached after the first
+    warm = queries()
     for i in range(30):
         campaign = Campaign.objects.create(name=f"More {i}", cost=Decimal("10"))
         lead(org.east_rep, at("2026-05-01"), i, source="other", campaign=campaign)
-    assert queries() == before <= 10
+    assert queries() <= cold <= 12
+    assert queries() == warm
 
 
 def test_no_leads_gives_empty_rows_and_no_rates(org):
