@@ -15,7 +15,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -307,6 +308,19 @@ class InSubquery(models.Func):
         return f"{column_sql} = ANY(ARRAY{subquery_sql})", params
 
 
+def row_exists(correlated: models.QuerySet) -> Q:
+    """EXISTS (``correlated``), in a form PostgreSQL evaluates only for the rows it reads.
+
+    ``correlated`` finds at most one row by primary key from an ``OuterRef``. Written as
+    EXISTS, PostgreSQL may instead run the subquery once over its whole table to hash it (its
+    plan for a correlated EXISTS under OR): for "the contact's account is visible" that is a
+    scan of a million accounts even when a search reads twenty contacts. A scalar subquery
+    on the primary key ("(SELECT id … WHERE id = outer.fk …) IS NOT NULL") is never hashed:
+    one index lookup per row read. The rows are the same.
+    """
+    return Q(IsNull(models.Subquery(correlated.order_by().values("pk")[:1]), False))
+
+
 class RecordQuerySet(models.QuerySet):
     """Every read a user makes goes through ``visible_to`` or ``editable_by``."""
 
@@ -444,14 +458,13 @@ class Record(models.Model):
         q = cls.own_q(user) | cls.share_q(user, write)
         if cls.access_parent:
             parent_model = cls._meta.get_field(cls.access_parent).related_model
-            # EXISTS on the parent's primary key, not "parent IN (every parent the user may
-            # see)": OR-ed with the other rules, the IN list is materialised from a scan of the
-            # whole parent table (seconds at a million accounts), where EXISTS looks up only
-            # the parents of the rows actually read.
+            # The parent looked up by its primary key for each row read, not "parent IN (every
+            # parent the user may see)": OR-ed with the other rules, that list is built from a
+            # scan of the whole parent table (seconds at a million accounts). See row_exists.
             parents = parent_model.objects.filter(pk=OuterRef(cls.access_parent)).filter(
                 parent_model.access_q(user, write)
             )
-            q |= Q(Exists(parents))
+            q |= row_exists(parents)
         return q
 
     def can_view(self, user: Any) -> bool:
@@ -713,11 +726,11 @@ class Note(Record):
     def _attached_to(cls, user: Any, write: bool) -> Q:
         q = Q(pk__in=[])
         for model in timeline_models():
-            # EXISTS for the same reason as Record.access_q's parent rule.
+            # Looked up row by row, for the same reason as Record.access_q's parent rule.
             records = model.objects.filter(pk=OuterRef("object_id")).filter(
                 model.access_q(user, write=write)
             )
-            q |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(Exists(records))
+            q |= Q(content_type=ContentType.objects.get_for_model(model)) & row_exists(records)
         return q
 
     @classmethod
