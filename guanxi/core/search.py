@@ -148,7 +148,7 @@ def search_filter(queryset: models.QuerySet, query: str) -> models.QuerySet:
 
 
 # How many matches global_search ranks per object type (see ranked_matches).
-RANKED_CANDIDATES = 1000
+RANKED_CANDIDATES = 200
 
 
 def ranked_matches(
