@@ -9,15 +9,17 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-# The same cap as the UI's list pages (guanxi.core.generic.paginate).
-COUNT_CAP = 10_000
+# Counting N matching rows reads about N / (the filter's selectivity) rows: capped at 1,000,
+# any list's count costs milliseconds at a million accounts (10,000 cost up to 700 ms, see
+# docs/performance.md).
+COUNT_CAP = 1_000
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """Pages with a count; ``?page_size=`` up to 500.
 
     ``count`` is exact up to ``COUNT_CAP`` rows. A list longer than that answers
-    ``count: 10000`` and ``count_capped: true`` ("10,000 or more"): counting every row a user
+    ``count: 1000`` and ``count_capped: true`` ("1,000 or more"): counting every row a user
     may see, under every filter, reads the whole visible set, which at a million accounts costs
     more than the page itself (see docs/performance.md). ``next`` is exact either way: the page
     is read with one row more than it shows.
