@@ -74,6 +74,8 @@ class Result:
     rows: int
     api_ms: list[float] = field(default_factory=list)
     raw_ms: list[float] = field(default_factory=list)
+    timed_out: bool = False
+    statements: list[str] = field(default_factory=list, repr=False)
 
     @staticmethod
     def pct(values: list[float], p: int) -> float:
@@ -97,6 +99,7 @@ class Result:
             "raw_p95": raw95,
             "ratio_p50": api50 / raw50 if raw50 else float("nan"),
             "ratio_p95": api95 / raw95 if raw95 else float("nan"),
+            "timed_out": self.timed_out,
         }
 
 
@@ -116,6 +119,9 @@ def main() -> int:
     parser.add_argument("--reseed", action="store_true", help="drop and seed the database again")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE slow statements")
     parser.add_argument("--seed-only", action="store_true", help="prepare the database, no timing")
+    parser.add_argument(
+        "--timeout", type=float, default=0, help="statement timeout in seconds (0: none)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -135,7 +141,7 @@ def main() -> int:
         command += [item for p in args.persona for item in ("--persona", p)]
         command += [item for c in args.case or () for item in ("--case", c)]
         command += ["--reseed"] * args.reseed + ["--explain"] * args.explain
-        command += ["--seed-only"] * args.seed_only
+        command += ["--seed-only"] * args.seed_only + ["--timeout", str(args.timeout)]
         if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
             print(f"the run with {size:,} accounts failed", file=sys.stderr)
             return 1
@@ -173,6 +179,9 @@ def print_table(summaries: list[dict[str, Any]]) -> None:
     print(header)
     print("-" * len(header))
     for s in summaries:
+        if s.get("timed_out"):
+            print(f"{s['size']:>9,}  {s['persona']:<8} {s['case']:<30} a statement timed out")
+            continue
         verdict = ""
         if s["size"] >= TARGET_SIZE:
             ok = s["api_p95"] < TARGET_P95_MS and s["ratio_p95"] <= TARGET_RATIO
@@ -214,6 +223,9 @@ def run_child(args: argparse.Namespace) -> int:
     os.environ["DEBUG"] = "0"
     # The bench sends thousands of requests as one user: no throttling in the way.
     os.environ["API_RATE_USER"] = "100000000/hour"
+    if args.timeout:
+        # libpq reads it for Django's connection and the raw one alike
+        os.environ["PGOPTIONS"] = f"-c statement_timeout={int(args.timeout * 1000)}"
     sys.path.insert(0, str(ROOT))
 
     import warnings
@@ -243,9 +255,12 @@ def run_child(args: argparse.Namespace) -> int:
         log(f"{persona.name}: {persona.description}")
     if args.seed_only:
         return 0
+    load_before = os.getloadavg()[0]
     results = run_cases(size, personas, args)
+    load_after = os.getloadavg()[0]
     summaries = [r.summary() for r in results]
     print(f"\n{size:,} accounts ({dbname}), {args.repeat} timed requests per case")
+    print(f"load average (1 min) {load_before:.1f} before, {load_after:.1f} after")
     print_table(summaries)
     if args.out:
         args.out.write_text(json.dumps(summaries, ensure_ascii=False))
@@ -398,8 +413,11 @@ def capture(client: Any, url: str) -> tuple[list[str], Any]:
 
 
 def run_cases(size: int, personas: dict[str, Persona], args: argparse.Namespace) -> list[Result]:
+    import psycopg
+    from django.db import DatabaseError
     from django.test import Client
 
+    database_errors = (DatabaseError, psycopg.Error)  # a statement timeout (--timeout)
     conn = raw_connection()
     results: list[Result] = []
     for persona_name in args.persona:
@@ -409,24 +427,14 @@ def run_cases(size: int, personas: dict[str, Persona], args: argparse.Namespace)
         for case, url in case_urls():
             if args.case and not any(c in case for c in args.case):
                 continue
-            statements, response = capture(client, url)
-            result = Result(size, persona_name, case, url, len(statements), count_rows(response))
-            for _ in range(args.warmup):
-                client.get(url)
-                replay(conn, statements)
-            for i in range(args.repeat):
-                # Alternate which goes first, so neither always finds the other's cache warm.
-                order = (True, False) if i % 2 == 0 else (False, True)
-                for api in order:
-                    started = time.perf_counter()
-                    if api:
-                        response = client.get(url)
-                        response.content  # noqa: B018  rendered before it leaves the view
-                    else:
-                        replay(conn, statements)
-                    elapsed = (time.perf_counter() - started) * 1000
-                    (result.api_ms if api else result.raw_ms).append(elapsed)
+            try:
+                result = time_case(client, conn, size, persona_name, case, url, args)
+            except database_errors as exc:
+                log(f"{persona_name:<8} {case:<30} {type(exc).__name__}: {exc}".strip())
+                results.append(Result(size, persona_name, case, url, 0, 0, timed_out=True))
+                continue
             results.append(result)
+            statements = result.statements
             s = result.summary()
             log(
                 f"{persona_name:<8} {case:<30} API p95 {s['api_p95']:7.1f} ms, "
@@ -436,6 +444,33 @@ def run_cases(size: int, personas: dict[str, Persona], args: argparse.Namespace)
                 explain(conn, statements)
     conn.close()
     return results
+
+
+def time_case(
+    client: Any, conn: Any, size: int, persona: str, case: str, url: str, args: Any
+) -> Result:
+    for _ in range(args.warmup):
+        client.get(url)
+    # Captured once the per-process caches (content types, access policies) are warm, as they
+    # are in a web worker that has served a few requests.
+    statements, response = capture(client, url)
+    result = Result(size, persona, case, url, len(statements), count_rows(response))
+    result.statements = statements
+    for _ in range(args.warmup):
+        replay(conn, statements)
+    for i in range(args.repeat):
+        # Alternate which goes first, so neither always finds the other's cache warm.
+        order = (True, False) if i % 2 == 0 else (False, True)
+        for api in order:
+            started = time.perf_counter()
+            if api:
+                response = client.get(url)
+                response.content  # noqa: B018  rendered before it leaves the view
+            else:
+                replay(conn, statements)
+            elapsed = (time.perf_counter() - started) * 1000
+            (result.api_ms if api else result.raw_ms).append(elapsed)
+    return result
 
 
 def count_rows(response: Any) -> int:
