@@ -51,8 +51,22 @@ def require_action(actor: Any, object_type: str, action: str) -> None:
     if not actor.has_action(object_type, action):
         raise PermissionDenied(
             _("You are not allowed to %(action)s %(type)s records.")
-            % {"action": _(action), "type": object_type}
+            % {"action": _action_label(action), "type": _type_label(object_type)}
         )
+
+
+def _action_label(action: str) -> str:
+    return str(Action(action).label).lower() if action in Action.values else action
+
+
+def _type_label(object_type: str) -> str:
+    """The translated name of an object type ("account", "客户")."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.model_name == object_type:
+            return str(model._meta.verbose_name)
+    return object_type
 
 
 def get_visible(actor: Any, model: type[R], pk: Any) -> R:
