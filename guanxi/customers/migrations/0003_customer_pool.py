@@ -5,54 +5,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_notification'),
-        ('customers', '0002_search_indexes'),
+        ("core", "0004_notification"),
+        ("customers", "0002_search_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PoolRule',
+            name="PoolRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relationship_class', models.CharField(choices=[('non_customer', 'Non-customer'), ('potential', 'Potential customer'), ('target', 'Target customer'), ('first_time', 'First-time buyer'), ('repeat', 'Repeat buyer'), ('loyal', 'Loyal customer'), ('lost', 'Lost customer')], max_length=20, unique=True, verbose_name='relationship')),
-                ('days_without_followup', models.PositiveIntegerField(blank=True, null=True, verbose_name='days without follow-up')),
-                ('days_without_win', models.PositiveIntegerField(blank=True, null=True, verbose_name='days without a won deal')),
-                ('warning_days', models.PositiveIntegerField(default=3, verbose_name='warn the owner days before')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relationship_class",
+                    models.CharField(
+                        choices=[
+                            ("non_customer", "Non-customer"),
+                            ("potential", "Potential customer"),
+                            ("target", "Target customer"),
+                            ("first_time", "First-time buyer"),
+                            ("repeat", "Repeat buyer"),
+                            ("loyal", "Loyal customer"),
+                            ("lost", "Lost customer"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                        verbose_name="relationship",
+                    ),
+                ),
+                (
+                    "days_without_followup",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="days without follow-up"
+                    ),
+                ),
+                (
+                    "days_without_win",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="days without a won deal"
+                    ),
+                ),
+                (
+                    "warning_days",
+                    models.PositiveIntegerField(
+                        default=3, verbose_name="warn the owner days before"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'pool rule',
-                'verbose_name_plural': 'pool rules',
-                'ordering': ['relationship_class'],
+                "verbose_name": "pool rule",
+                "verbose_name_plural": "pool rules",
+                "ordering": ["relationship_class"],
             },
         ),
         migrations.AddField(
-            model_name='account',
-            name='last_won_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last deal won'),
+            model_name="account",
+            name="last_won_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="last deal won"
+            ),
         ),
         migrations.AddField(
-            model_name='account',
-            name='pool_warned_at',
+            model_name="account",
+            name="pool_warned_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='account',
-            name='pooled_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='in the pool since'),
+            model_name="account",
+            name="pooled_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="in the pool since"
+            ),
         ),
         migrations.CreateModel(
-            name='PoolCap',
+            name="PoolCap",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('max_accounts', models.PositiveIntegerField(verbose_name='most accounts held')),
-                ('role', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pool_cap', to='core.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("max_accounts", models.PositiveIntegerField(verbose_name="most accounts held")),
+                (
+                    "role",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pool_cap",
+                        to="core.role",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pool cap',
-                'verbose_name_plural': 'pool caps',
+                "verbose_name": "pool cap",
+                "verbose_name_plural": "pool caps",
             },
         ),
     ]

@@ -5,30 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leads', '0005_sequence_permissions'),
+        ("leads", "0005_sequence_permissions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PredictiveModel',
+            name="PredictiveModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trained_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='trained')),
-                ('n_samples', models.PositiveIntegerField(verbose_name='closed leads learnt from')),
-                ('n_converted', models.PositiveIntegerField(default=0, verbose_name='of which converted')),
-                ('n_holdout', models.PositiveIntegerField(default=0, verbose_name='hold-out leads')),
-                ('auc', models.FloatField(blank=True, null=True, verbose_name='AUC on the hold-out')),
-                ('feature_names', models.JSONField(default=list, verbose_name='features')),
-                ('coefficients', models.JSONField(default=list, verbose_name='coefficients')),
-                ('intercept', models.FloatField(default=0.0, verbose_name='intercept')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "trained_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="trained"),
+                ),
+                ("n_samples", models.PositiveIntegerField(verbose_name="closed leads learnt from")),
+                (
+                    "n_converted",
+                    models.PositiveIntegerField(default=0, verbose_name="of which converted"),
+                ),
+                (
+                    "n_holdout",
+                    models.PositiveIntegerField(default=0, verbose_name="hold-out leads"),
+                ),
+                (
+                    "auc",
+                    models.FloatField(blank=True, null=True, verbose_name="AUC on the hold-out"),
+                ),
+                ("feature_names", models.JSONField(default=list, verbose_name="features")),
+                ("coefficients", models.JSONField(default=list, verbose_name="coefficients")),
+                ("intercept", models.FloatField(default=0.0, verbose_name="intercept")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'predictive model',
-                'verbose_name_plural': 'predictive models',
-                'ordering': ['-trained_at', '-id'],
+                "verbose_name": "predictive model",
+                "verbose_name_plural": "predictive models",
+                "ordering": ["-trained_at", "-id"],
             },
         ),
     ]

@@ -5,18 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales', '0002_default_pipeline_and_roles'),
+        ("sales", "0002_default_pipeline_and_roles"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['stage', '-amount', 'id'], name='opp_board_cards'),
+            model_name="opportunity",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["stage", "-amount", "id"],
+                name="opp_board_cards",
+            ),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['expected_close_date'], include=('stage', 'owner', 'team', 'currency', 'forecast_category', 'amount', 'probability', 'id'), name='opp_forecast_cover'),
+            model_name="opportunity",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["expected_close_date"],
+                include=(
+                    "stage",
+                    "owner",
+                    "team",
+                    "currency",
+                    "forecast_category",
+                    "amount",
+                    "probability",
+                    "id",
+                ),
+                name="opp_forecast_cover",
+            ),
         ),
     ]
