@@ -169,6 +169,24 @@ class Lead(OwnedRecord):
             models.Index(fields=["-created_at"]),
             models.Index(fields=["email"]),
             models.Index(fields=["mobile"]),
+            # the funnel (guanxi.leads.funnel) reads a date range of leads from this index
+            # alone on PostgreSQL, not from the wide rows (SQLite: a plain partial index)
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "owner",
+                    "team",
+                    "id",
+                    "status",
+                    "source",
+                    "campaign",
+                    "qualified_at",
+                    "first_contacted_at",
+                    "converted_opportunity",
+                ],
+                condition=models.Q(deleted_at__isnull=True),
+                name="lead_funnel_cover",
+            ),
         ]
 
     def __str__(self) -> str:
