@@ -5,14 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leads', '0006_predictive_model'),
+        ("leads", "0006_predictive_model"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['created_at'], include=('owner', 'team', 'id', 'status', 'source', 'campaign', 'qualified_at', 'first_contacted_at', 'converted_opportunity'), name='lead_funnel_cover'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["created_at"],
+                include=(
+                    "owner",
+                    "team",
+                    "id",
+                    "status",
+                    "source",
+                    "campaign",
+                    "qualified_at",
+                    "first_contacted_at",
+                    "converted_opportunity",
+                ),
+                name="lead_funnel_cover",
+            ),
         ),
     ]
