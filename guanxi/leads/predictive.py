@@ -63,6 +63,7 @@ VALUE_FIELDS = (
     "campaign_id",
     "budget",
     "score",
+    "predicted_conversion",
 )
 CHUNK = 5000
 HOLDOUT = 0.25
@@ -294,8 +295,10 @@ def predict(lead: Lead, model: PredictiveModel | None = None) -> float | None:
 
 
 def predict_many(queryset: QuerySet | None = None, model: PredictiveModel | None = None) -> int:
-    """Write ``predicted_conversion`` (a percentage) of every open lead of ``queryset`` (all
-    leads by default) with the active model, 5,000 leads a query; returns how many."""
+    """Give every open lead of ``queryset`` (all leads by default) the active model's chance
+    as ``predicted_conversion`` (a percentage), 5,000 leads a query; returns how many were
+    scored. Only changed values are written, so a nightly run over unchanged leads writes
+    (and bloats) nothing."""
     model = model or active_model()
     if model is None:
         return 0
@@ -309,14 +312,12 @@ def predict_many(queryset: QuerySet | None = None, model: PredictiveModel | None
         if not chunk:
             return done
         chances = _probabilities(model, [f for _v, f in chunk])
-        Lead.all_objects.bulk_update(
-            [
-                Lead(pk=v["pk"], predicted_conversion=round(p * 100, 1))
-                for (v, _f), p in zip(chunk, chances, strict=True)
-            ],
-            ["predicted_conversion"],
-            batch_size=1000,
-        )
+        changed = [
+            Lead(pk=v["pk"], predicted_conversion=round(p * 100, 1))
+            for (v, _f), p in zip(chunk, chances, strict=True)
+            if v["predicted_conversion"] != round(p * 100, 1)
+        ]
+        Lead.all_objects.bulk_update(changed, ["predicted_conversion"], batch_size=1000)
         done += len(chunk)
         last = chunk[-1][0]["pk"]
 

@@ -137,6 +137,18 @@ def test_predict_many_scores_open_leads_only(history):
     assert not Lead.objects.filter(status="converted", predicted_conversion__isnull=False).exists()
 
 
+def test_scoring_again_writes_only_changed_chances(history):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    predictive.train()
+    open_lead("referral")
+    predictive.predict_many()
+    with CaptureQueriesContext(connection) as ctx:
+        assert predictive.predict_many() == 1
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+
+
 def test_predict_many_agrees_with_predict(history):
     model = predictive.train()
     lead = open_lead("referral", email="a@b.cn", budget=Decimal("5000"), industry="retail")
