@@ -23,7 +23,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -282,6 +282,20 @@ class Page:
         return max(1, -(-self.count // self.per_page))
 
 
+def _nullable(model: type[models.Model], path: str) -> bool:
+    """Whether the value at ``path`` (``name``, ``owner__username``) may be NULL in a row."""
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True
+        if not field.concrete or field.null:
+            return True
+        if field.is_relation:
+            model = field.related_model
+    return False
+
+
 def paginate(queryset: QuerySet, number: int, per_page: int, cap: int = 10_000) -> Page:
     """Fetch one page as ``per_page + 1`` rows: the extra row only says a next page exists.
 
@@ -445,7 +459,9 @@ class ObjectListView(LoginRequiredMixin, View):
     title: Any = ""
     create_url_name: str | None = None
     per_page = 50
-    count_cap = 10_000
+    # "1–50 of 1,000+": counting N matching rows reads about N / selectivity rows, so the cap
+    # bounds what every page view costs (see docs/performance.md, "Accounts list and search").
+    count_cap = 1_000
     bulk_actions: Sequence[BulkAction] = (ASSIGN_OWNER, ADD_TAG, DELETE)
     #: filters always shown; the others fold under "More filters" unless one is in use
     primary_filters: Sequence[str] = ()
@@ -498,9 +514,13 @@ class ObjectListView(LoginRequiredMixin, View):
                 return queryset.order_by(F("search_rank").desc(nulls_last=True), "-pk")
             return queryset.order_by("-pk")
         path = self.table_class.sortable()[sort.lstrip("-")]
+        # NULLS LAST only where a NULL can occur: "created_at DESC NULLS LAST" cannot use the
+        # created_at index (a DESC index keeps NULLs first), so the first page of a
+        # million-row list would sort every match.
+        nulls = {"nulls_last": True} if _nullable(queryset.model, path) else {}
         if sort.startswith("-"):
-            return queryset.order_by(F(path).desc(nulls_last=True), "-pk")
-        return queryset.order_by(F(path).asc(nulls_last=True), "pk")
+            return queryset.order_by(F(path).desc(**nulls), "-pk")
+        return queryset.order_by(F(path).asc(**nulls), "pk")
 
     # -- columns ----------------------------------------------------------------------------
     def session_key(self) -> str:

@@ -204,8 +204,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_IMPORTS = ["guanxi.core.jobs"]  # registers run_task, the task every job goes through
 CELERY_BEAT_SCHEDULE = {
     "purge-recycle-bin": {"task": "guanxi.core.tasks.purge_recycle_bin", "schedule": 3600 * 6},
-    "send-reminders": {"task": "guanxi.activities.tasks.send_reminders", "schedule": 60},
     "pool-job": {"task": "guanxi.customers.tasks.run_pool_job", "schedule": 3600 * 24},
+    "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},
+    "send-reminders": {"task": "guanxi.activities.tasks.send_reminders", "schedule": 60},
     "escalate-leads": {"task": "guanxi.leads.tasks.escalate_overdue_leads", "schedule": 300},
     "retry-webhook-deliveries": {
         "task": "guanxi.webhooks.tasks.retry_webhook_deliveries",
@@ -228,7 +229,6 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["guanxi.leads.predictive.score_open_leads"],
         "schedule": 24 * 3600,
     },
-    "purge-data-files": {"task": "guanxi.dataio.tasks.purge_old_files", "schedule": 3600 * 24},
 }
 # Without a broker, jobs run on a thread of the web process (see guanxi.core.jobs).
 GUANXI_JOBS_MODE = os.environ.get("GUANXI_JOBS_MODE", "celery" if REDIS_URL else "thread")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats
+from django.utils import formats, numberformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -17,23 +18,43 @@ register = template.Library()
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 
 
+def money_formatter() -> Callable[[Any, str], str]:
+    """``money`` for a page of amounts: the active locale's separators are looked up once.
+
+    ``formats.number_format`` reads three locale settings per call (about 10 µs); a table of
+    thousands of amounts (the director's forecast) formats them through one of these instead.
+    The digits are Django's own ``numberformat.format``, so both give the same text.
+    """
+    decimal_sep = formats.get_format("DECIMAL_SEPARATOR", use_l10n=True)
+    thousand_sep = formats.get_format("THOUSAND_SEPARATOR", use_l10n=True)
+    grouping = formats.get_format("NUMBER_GROUPING", use_l10n=True)
+
+    def format_money(amount: Any, currency: str = "CNY") -> str:
+        if amount in (None, ""):
+            return ""
+        try:
+            value = Decimal(str(amount))
+        except (InvalidOperation, ValueError):
+            return str(amount)
+        places = 0 if currency == "JPY" else 2
+        number = numberformat.format(
+            value, decimal_sep, places, grouping, thousand_sep, force_grouping=True
+        )
+        symbol = CURRENCY_SYMBOLS.get(currency)
+        return f"{symbol}{number}" if symbol else f"{number} {currency}"
+
+    return format_money
+
+
 @register.filter
 def money(amount: Any, currency: str = "CNY") -> str:
     """``{{ amount|money:"CNY" }}``: an amount in the active locale with its currency.
 
     Money is a ``Decimal`` with a currency code; grouping and the decimal mark follow the
-    user's language (``1,234.50`` in English, the same in Chinese).
+    user's language (``1,234.50`` in English, ``1234.50`` in Chinese, which groups by four
+    digits without a separator).
     """
-    if amount in (None, ""):
-        return ""
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    places = 0 if currency == "JPY" else 2
-    number = formats.number_format(value, places, use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+    return money_formatter()(amount, currency)
 
 
 @register.filter

@@ -179,3 +179,29 @@ def test_objection_report_counts_by_type_rep_and_period(client, org, deals):
     assert "3 objections raised in the period, 1 resolved." in html
     by_rep = html[html.index('id="by-rep"') :]
     assert str(org.east_rep) in by_rep and str(org.east_rep2) in by_rep
+
+
+def test_forecast_lines_show_each_reps_amounts_and_escape_names(client, org, deals):
+    org.east_rep.first_name, org.east_rep.last_name = "<b>Li</b>", "Lei"
+    org.east_rep.save()
+    client.force_login(org.director)
+
+    html = client.get(reverse("sales:forecast"), PERIOD).text
+
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert "<b>Li</b>" not in body and "&lt;b&gt;Li&lt;/b&gt;" in body
+    east_november = next(row for row in body.split("<tr>") if "2026-11" in row and "Li" in row)
+    assert "<td>¥2,500.50</td>" in east_november  # the deal's amount, under its category
+    assert '<td class="fw-semibold">¥2,500.50</td>' in east_november  # the line's total
+    assert body.count("<tr>") == 5  # east_rep Oct and Nov, east_rep2, west_rep CNY and USD
+
+
+def test_forecast_in_chinese_formats_amounts_as_the_money_filter(client, org, deals):
+    org.director.language = "zh-hans"
+    org.director.save()
+    client.force_login(org.director)
+
+    html = client.get(reverse("sales:forecast"), PERIOD).text
+
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert "¥2500.50" in body and "¥2,500.50" not in body
