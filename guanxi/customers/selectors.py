@@ -193,13 +193,26 @@ def find_duplicate_accounts(user: Any, account: Account, limit: int = 20) -> lis
 
 
 def account_timeline(user: Any, account: Account) -> QuerySet[Note]:
-    """Notes and interactions on the account and on its contacts, newest first."""
+    """Everything logged about the customer, newest first: on the account, on its contacts,
+    on its opportunities and on the leads that were converted into it.
+
+    Each entry is seen as its own record allows (``Note.visible_to``): a rep who sees the
+    account but not a colleague's deal does not see that deal's notes here either.
+    """
+    from guanxi.leads.models import Lead
+    from guanxi.sales.models import Opportunity
+
+    type_of = ContentType.objects.get_for_model
     contacts = Contact.objects.filter(account=account).values("pk")
+    deals = Opportunity.objects.filter(account=account).values("pk")
+    leads = Lead.objects.filter(converted_account=account).values("pk")
     return (
         Note.objects.visible_to(user)
         .filter(
-            Q(content_type=ContentType.objects.get_for_model(Account), object_id=account.pk)
-            | Q(content_type=ContentType.objects.get_for_model(Contact), object_id__in=contacts)
+            Q(content_type=type_of(Account), object_id=account.pk)
+            | Q(content_type=type_of(Contact), object_id__in=contacts)
+            | Q(content_type=type_of(Opportunity), object_id__in=deals)
+            | Q(content_type=type_of(Lead), object_id__in=leads)
         )
         .select_related("created_by", "content_type")
         .order_by("-occurred_at", "-id")

@@ -66,7 +66,9 @@ class CampaignDetailView(ObjectDetailView):
     overview_fields = ["status", "start_date", "end_date", "owner", "team"]
 
     def lead_stats(self, obj: Campaign) -> dict[str, Any]:
-        """Leads of the campaign the user can see, how many converted, and the cost of each."""
+        """Leads of the campaign the user can see and how many converted; the cost of each lead
+        and of each conversion over all the campaign's leads, since the cost paid for all."""
+        from guanxi.leads.funnel import campaign_lead_counts
         from guanxi.leads.models import Lead
 
         counts = (
@@ -79,15 +81,17 @@ class CampaignDetailView(ObjectDetailView):
             )
         )
         cost = obj.cost
-        per_lead = (
-            (cost / counts["total"]).quantize(Decimal("0.01")) if cost and counts["total"] else None
-        )
-        per_conversion = (
-            (cost / counts["converted"]).quantize(Decimal("0.01"))
-            if cost and counts["converted"]
-            else None
-        )
-        return {**counts, "per_lead": per_lead, "per_conversion": per_conversion}
+        if not cost:
+            return {**counts, "per_lead": None, "per_conversion": None}
+        all_leads = campaign_lead_counts([obj.pk])[obj.pk]
+        all_converted = Lead.objects.filter(campaign=obj, status="converted").count()
+        return {
+            **counts,
+            "per_lead": (cost / all_leads).quantize(Decimal("0.01")) if all_leads else None,
+            "per_conversion": (
+                (cost / all_converted).quantize(Decimal("0.01")) if all_converted else None
+            ),
+        }
 
     def tab_overview_context(self, obj: Campaign) -> dict[str, Any]:
         return {"fields": _field_rows(obj, self.overview_fields), "stats": self.lead_stats(obj)}

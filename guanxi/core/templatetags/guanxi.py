@@ -58,6 +58,20 @@ def money(amount: Any, currency: str = "CNY") -> str:
 
 
 @register.filter
+def verbose_name(obj: Any) -> str:
+    """``{{ record|verbose_name }}``: the record's type in the reader's language ("contact")."""
+    meta = getattr(obj, "_meta", None)
+    return str(meta.verbose_name) if meta else ""
+
+
+@register.filter
+def model_name(obj: Any) -> str:
+    """``{{ record|model_name }}``: the record's type as code ("contact")."""
+    meta = getattr(obj, "_meta", None)
+    return meta.model_name if meta else ""
+
+
+@register.filter
 def duration(delta: Any) -> str:
     """A ``timedelta`` in words: ``30 minutes``, ``2 hours``, ``1 day``."""
     if delta is None:

@@ -594,3 +594,19 @@ def test_web_form_page_shows_the_snippet_and_iframe(client, org):
     assert f"&lt;form action=&quot;{action}&quot; method=&quot;post&quot;" in html
     assert "name=&quot;website&quot;" in html  # the honeypot
     assert f"&lt;iframe src=&quot;{action}&quot;" in html
+
+
+def test_campaign_costs_divide_by_all_its_leads_whoever_sees_them(client, org):
+    campaign = create_campaign(org.admin, {"name": "Expo", "cost": "1000.00", "currency": "CNY"})
+    east = [make_lead(org.east_rep, person_name=f"E{i}", campaign=campaign) for i in range(2)]
+    west = [make_lead(org.west_rep, person_name=f"W{i}", campaign=campaign) for i in range(2)]
+    Lead.objects.filter(pk__in=[east[0].pk, west[0].pk]).update(status="converted")
+    client.force_login(org.east_manager)
+
+    html = client.get(
+        reverse("marketing:campaign-detail", args=[campaign.pk]), {"tab": "overview"}
+    ).text
+
+    assert '<dd class="col-5 text-end" id="stat-leads">2</dd>' in html  # what the manager sees
+    assert "¥250.00" in html[html.index('id="stat-per-lead"') :][:60]  # 1,000 / 4 leads
+    assert "¥500.00" in html[html.index('id="stat-per-conversion"') :][:60]  # 1,000 / 2

@@ -402,3 +402,32 @@ def test_list_query_count_is_the_same_for_10_and_100_opportunities(client, org):
     big = list_queries(client, org, 100)
 
     assert small == big
+
+
+def test_account_timeline_shows_what_was_logged_on_its_deals_and_converted_leads(client, org):
+    from guanxi.core import services as core
+    from guanxi.leads.models import Lead
+    from guanxi.leads.services import create_lead
+
+    account = make_account(org.east_rep, "华为")
+    mine = make_opp(org.east_rep, account, name="Routers")
+    theirs = make_opp(org.admin, account, name="Switches", owner=org.west_rep)
+    lead = create_lead(org.east_rep, {"person_name": "王五", "company": "华为"})
+    Lead.all_objects.filter(pk=lead.pk).update(status="converted", converted_account=account)
+    core.add_note(org.east_rep, mine, {"kind": "call", "subject": "Price call"})
+    core.add_note(org.admin, theirs, {"kind": "note", "subject": "West secret"})
+    core.add_note(org.east_rep, lead, {"kind": "visit", "subject": "First visit"})
+    core.add_note(org.east_rep, make_opp(org.east_rep, name="Elsewhere"), {"subject": "Other"})
+    assert not Opportunity.objects.visible_to(org.east_rep).filter(pk=theirs.pk).exists()
+    client.force_login(org.east_rep)
+
+    html = client.get(account.get_absolute_url(), {"tab": "timeline"}).text
+
+    assert "Price call" in html and "First visit" in html
+    assert "West secret" not in html  # a deal the rep may not see keeps its notes to itself
+    assert "Other" not in html  # another account's deal
+    assert f'<a href="{mine.get_absolute_url()}">Routers</a>' in html
+    assert f'<a href="{lead.get_absolute_url()}">' in html
+    assert html.index("First visit") < html.index("Price call")  # newest first
+    client.force_login(org.admin)
+    assert "West secret" in client.get(account.get_absolute_url(), {"tab": "timeline"}).text
