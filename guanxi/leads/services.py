@@ -20,6 +20,7 @@ from guanxi.core.models import Action, ChangeAction, User
 from guanxi.customers.models import Account, Contact
 from guanxi.customers.services import create_account, create_contact
 
+from . import predictive
 from .models import (
     OPEN_STATUSES,
     AssignmentMethod,
@@ -371,6 +372,7 @@ def create_lead(
         lead, _active_rules(), ScoringSettings.current().qualify_threshold, Counter()
     )
     Lead.all_objects.filter(pk=lead.pk).update(**fields, **extra)
+    predictive.predict(lead)  # the learnt chance beside the score, when a model is trained
     lead.refresh_from_db()
     if assign:
         assign_leads([lead], actor)
@@ -389,6 +391,9 @@ def create_leads_bulk(actor: Any, items: Sequence[tuple[Lead, Mapping[str, Any]]
         for name, value in _apply_score(lead, rules, threshold, Counter()).items():
             setattr(lead, name, value)
     leads = core.create_records_bulk(actor, Lead, items)
+    if leads:  # a range, not a list of ids: an import may bring a hundred thousand rows
+        ids = [lead.pk for lead in leads]
+        predictive.predict_many(Lead.all_objects.filter(pk__range=(min(ids), max(ids))))
     mine = [lead for lead in leads if lead.owner_id in (None, getattr(actor, "pk", None))]
     if mine:
         assign_leads(mine, actor)

@@ -243,3 +243,41 @@ def test_api_predictive_status(org, history):
     body = client.get("/api/v1/funnel/predictive/").json()
     assert body["model"]["n_samples"] == 200 and body["model"]["auc"] > 0.75
     assert body["closed"] == 200 and body["closed_needed"] == 0
+
+
+def test_a_new_lead_gets_its_predicted_chance_when_it_is_created(history, org):
+    from guanxi.leads.services import create_lead
+
+    assert (
+        create_lead(
+            org.east_rep, {"person_name": "新线索", "source": "referral"}
+        ).predicted_conversion
+        is None
+    )
+    predictive.train()
+
+    referral = create_lead(org.east_rep, {"person_name": "推荐", "source": "referral"})
+    web = create_lead(org.east_rep, {"person_name": "网页", "source": "web_form"})
+
+    assert referral.predicted_conversion > 50 > web.predicted_conversion
+    stored = Lead.objects.get(pk=referral.pk).predicted_conversion
+    assert stored == referral.predicted_conversion
+
+
+def test_imported_leads_get_their_predicted_chance(history, org):
+    from guanxi.leads.services import create_leads_bulk
+
+    predictive.train()
+    items = [
+        (Lead(person_name=f"导入{i}", source=source), {})
+        for i, source in enumerate(["referral", "web_form"])
+    ]
+
+    leads = create_leads_bulk(org.east_rep, items)
+
+    chances = dict(
+        Lead.objects.filter(pk__in=[x.pk for x in leads]).values_list(
+            "source", "predicted_conversion"
+        )
+    )
+    assert chances["referral"] > 50 > chances["web_form"]
