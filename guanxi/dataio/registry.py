@@ -74,6 +74,12 @@ class DataType:
     duplicate_rules: tuple[DuplicateRule, ...] = ()
     # (actor, unsaved record) -> [{"object_id", "label", "reasons"}]; default: the rules above.
     find_duplicates: Callable[[Any, Any], list[dict[str, Any]]] | None = None
+    # build(actor, data, owner=…) -> the unsaved record the create service would write, checked
+    # the same way; default ``core.services.build_record``. For a service that completes the
+    # data itself (an opportunity's pipeline and stage), so the preview refuses what it refuses.
+    build: Callable[..., Any] | None = None
+    # Fields the model requires but the create service fills when a row leaves them empty.
+    optional: tuple[str, ...] = ()
     # Columns of an export, in order; defaults to "id", the import fields, then bookkeeping.
     export_fields: tuple[str, ...] = ()
     export_select_related: tuple[str, ...] = ()
@@ -111,9 +117,12 @@ class DataType:
         return ("id", *(f.name for f in self.fields), "created_at", "updated_at")
 
     def required_fields(self) -> list[str]:
-        """Fields a row cannot do without: the model's non-blank fields without a default."""
+        """Fields a row cannot do without: the model's non-blank fields without a default
+        (except those the create service fills, ``optional``)."""
         required = []
         for item in self.fields:
+            if item.name in self.optional:
+                continue
             try:
                 model_field = self.model_field(item.name)
             except Exception:

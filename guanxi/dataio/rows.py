@@ -1,8 +1,9 @@
 """From a row's cell texts to the service's input, checked by the model's own validation.
 
 The preview builds every row with :meth:`RowBuilder.build`, which ends in
-``core.services.build_record``: the unsaved record ``create_record`` would write, derived and
-``full_clean``-ed the same way; the apply hands the same input to the type's create service.
+``core.services.build_record`` (or the type's own ``build``, where its create service completes
+the data): the unsaved record ``create_record`` would write, derived and ``full_clean``-ed the
+same way; the apply hands the same input to the type's create service.
 Nothing here restates a validation rule of a model.
 """
 
@@ -256,9 +257,12 @@ class RowBuilder:
         if row.errors:
             return row
         try:
-            row.instance = core.build_record(
-                self.actor, self.data_type.model, row.data, owner=row.owner
-            )
+            if self.data_type.build is not None:
+                row.instance = self.data_type.build(self.actor, row.data, owner=row.owner)
+            else:
+                row.instance = core.build_record(
+                    self.actor, self.data_type.model, row.data, owner=row.owner
+                )
         except ValidationError as exc:
             for name, messages in messages_of(exc).items():
                 for message in messages:

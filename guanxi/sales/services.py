@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -77,7 +79,56 @@ def create_pipeline(
     return pipeline
 
 
-def _resolve_stage(pipeline: Pipeline, stage: Stage | None) -> Stage:
+def _name_key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+def _names_of(stored: str) -> set[str]:
+    """A pipeline's or stage's name as people may type it: as stored, or shown in a language
+    (the built-in names are stored in English and shown translated)."""
+    names = {_name_key(stored)}
+    for language, _label in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(_name_key(translation.gettext(stored)))
+    return names
+
+
+def pipeline_named(name: str) -> Pipeline:
+    """The active pipeline called ``name`` (as stored or as shown in any language)."""
+    key = _name_key(name)
+    found = [p for p in Pipeline.objects.filter(is_active=True) if key in _names_of(p.name)]
+    if not found:
+        raise ValidationError(
+            _("No %(type)s you can see is called “%(value)s”.")
+            % {"type": Pipeline._meta.verbose_name, "value": name.strip()}
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            _("Several pipelines are called “%(value)s”.") % {"value": name.strip()}
+        )
+    return found[0]
+
+
+def stage_named(pipeline: Pipeline, name: str) -> Stage:
+    """The stage of ``pipeline`` called ``name``: stage names repeat across pipelines, so a
+    name means a stage only within its pipeline."""
+    key = _name_key(name)
+    for stage in pipeline.stages.order_by("order", "pk"):
+        if key in _names_of(stage.name):
+            return stage
+    raise ValidationError(
+        {
+            "stage": _("The pipeline “%(pipeline)s” has no stage called “%(stage)s”.")
+            % {"pipeline": pipeline, "stage": name.strip()}
+        }
+    )
+
+
+def _resolve_stage(pipeline: Pipeline, stage: Stage | str | None) -> Stage:
+    """The given stage (a record, or a name looked up within ``pipeline``), or its first open
+    stage."""
+    if isinstance(stage, str):
+        return stage_named(pipeline, stage)
     if stage is None:
         first = pipeline.stages.filter(kind=StageKind.OPEN).order_by("order").first()
         if first is None:
@@ -95,16 +146,11 @@ def _set_decision_makers(opportunity: Opportunity, makers: Iterable[tuple[Contac
     )
 
 
-@transaction.atomic
-def create_opportunity(
-    actor: Any,
-    data: Mapping[str, Any],
-    owner: Any = "actor",
-    decision_makers: Iterable[tuple[Contact, str]] = (),
-) -> Opportunity:
-    """Create an opportunity on an account the actor can see, in a pipeline's first stage."""
+def _completed(actor: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A new opportunity's data with its account checked, its pipeline (the default one when
+    none is given), its stage (a record or a name within that pipeline; the first open stage
+    when none is given) and the stage's probability and forecast category."""
     payload = dict(data)
-    tags = payload.pop("tags", None)
     account = payload.get("account")
     if account is None or not Account.objects.visible_to(actor).filter(pk=account.pk).exists():
         raise ValidationError({"account": _("Select an account you can see.")})
@@ -115,6 +161,29 @@ def create_opportunity(
     payload.update(pipeline=pipeline, stage=stage)
     payload.setdefault("probability", stage.probability)
     payload.setdefault("forecast_category", _forecast_for(stage))
+    return payload
+
+
+def build_opportunity(actor: Any, data: Mapping[str, Any], owner: Any = "actor") -> Opportunity:
+    """The unsaved opportunity :func:`create_opportunity` would write, checked the same way and
+    writing nothing (an import's preview)."""
+    payload = _completed(actor, data)
+    payload.pop("tags", None)
+    return core.build_record(actor, Opportunity, payload, owner=owner)
+
+
+@transaction.atomic
+def create_opportunity(
+    actor: Any,
+    data: Mapping[str, Any],
+    owner: Any = "actor",
+    decision_makers: Iterable[tuple[Contact, str]] = (),
+) -> Opportunity:
+    """Create an opportunity on an account the actor can see, in a pipeline's first stage (or
+    the stage given, as a record or by name within the pipeline)."""
+    payload = _completed(actor, data)
+    tags = payload.pop("tags", None)
+    stage = payload["stage"]
     if stage.is_closed:
         payload["closed_at"] = timezone.now()
     opportunity = core.create_record(

@@ -151,7 +151,7 @@ class AnyAccept(BaseContentNegotiation):
 
 
 class ExportFileView(APIView):
-    """``GET /api/v1/exports/{accounts|contacts}.{csv|xlsx}?<list filters>``.
+    """``GET /api/v1/exports/{accounts|contacts|leads|opportunities}.{csv|xlsx}?<list filters>``.
 
     The same filters as the list (``?city=上海&relationship_class=loyal&q=…``), the records the
     caller may see, and the ``export`` right (403 without). Up to a limit the file comes back
