@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -15,6 +15,11 @@ from django.utils.translation import ngettext
 register = template.Library()
 
 # Symbols users expect in front of an amount; any other currency shows its ISO code.
+_PLACES = {0: Decimal("1"), 2: Decimal("0.01")}
+_ZERO = Decimal("0")
+_CUTOFF = {0: Decimal("0.1"), 2: Decimal("0.01")}  # numberformat.format's, as it is
+_LARGE = Decimal("1e30")  # beyond, Django's own formatting (and its exponent rules)
+
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 
 
@@ -28,6 +33,10 @@ def money_formatter() -> Callable[[Any, str], str]:
     decimal_sep = formats.get_format("DECIMAL_SEPARATOR", use_l10n=True)
     thousand_sep = formats.get_format("THOUSAND_SEPARATOR", use_l10n=True)
     grouping = formats.get_format("NUMBER_GROUPING", use_l10n=True)
+    # Python's own "," grouping (by three) gives the same text where the locale groups by
+    # three, or writes no separator at all (Chinese: groups of four, no separator).
+    python_grouping = grouping == 3 or (not thousand_sep and isinstance(grouping, int))
+    marks = str.maketrans({",": thousand_sep, ".": decimal_sep})
 
     def format_money(amount: Any, currency: str = "CNY") -> str:
         if amount in (None, ""):
@@ -37,9 +46,17 @@ def money_formatter() -> Callable[[Any, str], str]:
         except (InvalidOperation, ValueError):
             return str(amount)
         places = 0 if currency == "JPY" else 2
-        number = numberformat.format(
-            value, decimal_sep, places, grouping, thousand_sep, force_grouping=True
-        )
+        if python_grouping and value.is_finite() and abs(value) < _LARGE:
+            # Django cuts extra decimals off rather than rounding them, and writes 0 for
+            # anything smaller than the last place shown: the same here.
+            if abs(value) < _CUTOFF[places]:
+                value = _ZERO
+            cut = value.quantize(_PLACES[places], rounding=ROUND_DOWN)
+            number = f"{cut:,.{places}f}".translate(marks)
+        else:
+            number = numberformat.format(
+                value, decimal_sep, places, grouping, thousand_sep, force_grouping=True
+            )
         symbol = CURRENCY_SYMBOLS.get(currency)
         return f"{symbol}{number}" if symbol else f"{number} {currency}"
 

@@ -34,7 +34,10 @@ def test_money_in_chinese_groups_by_four_digits_without_a_separator():
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 @given(
-    amount=st.decimals(min_value=-(10**12), max_value=10**12, places=4, allow_nan=False),
+    amount=st.decimals(min_value=-(10**15), max_value=10**15, places=4, allow_nan=False)
+    | st.sampled_from(
+        [Decimal(x) for x in ("-0.004", "0.009", "-0.01", "999.999", "-0.1", "-0.05", "-0", "1E+3")]
+    ),
     currency=st.sampled_from(["CNY", "USD", "JPY", "CHF"]),
 )
 def test_money_formatter_gives_the_text_of_django_number_format(language, amount, currency):
