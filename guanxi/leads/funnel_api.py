@@ -88,10 +88,18 @@ class FunnelRowSerializer(serializers.Serializer):
     opportunities = serializers.IntegerField()
     won = serializers.IntegerField()
     contacted = serializers.IntegerField(help_text=_("Leads with a first contact."))
-    qualified_rate = serializers.FloatField(allow_null=True, help_text=_("% of leads."))
-    opportunity_rate = serializers.FloatField(allow_null=True, help_text=_("% of qualified."))
-    win_rate = serializers.FloatField(allow_null=True, help_text=_("% of opportunities."))
-    overall_rate = serializers.FloatField(allow_null=True, help_text=_("Won, % of leads."))
+    qualified_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Percentage of the leads qualified.")
+    )
+    opportunity_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Percentage of the qualified leads that became opportunities.")
+    )
+    win_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Percentage of the opportunities won.")
+    )
+    overall_rate = serializers.FloatField(
+        allow_null=True, help_text=_("Percentage of the leads won.")
+    )
     avg_hours_to_contact = serializers.FloatField(allow_null=True)
     median_hours_to_contact = serializers.FloatField(allow_null=True)
     costs = CostLineSerializer(many=True, source="cost_lines")
