@@ -730,6 +730,24 @@ class Note(Record):
     def log_parent(self) -> Record | None:
         return self.target
 
+    @staticmethod
+    def records_of(notes: Iterable[Note], exclude: Any = None) -> dict[tuple[int, int], Any]:
+        """The records ``notes`` are on (but ``exclude``), keyed by (content type id, id):
+        one query per object type, not one per note. Deleted records are found too."""
+        skip = (ContentType.objects.get_for_model(exclude).pk, exclude.pk) if exclude else None
+        wanted: dict[int, set[int]] = {}
+        for note in notes:
+            if (note.content_type_id, note.object_id) != skip:
+                wanted.setdefault(note.content_type_id, set()).add(note.object_id)
+        found: dict[tuple[int, int], Any] = {}
+        for type_id, ids in wanted.items():
+            model = ContentType.objects.get_for_id(type_id).model_class()
+            if model is None:
+                continue
+            for record in model._base_manager.filter(pk__in=ids):
+                found[(type_id, record.pk)] = record
+        return found
+
     @classmethod
     def _attached_to(cls, user: Any, write: bool) -> Q:
         q = Q(pk__in=[])

@@ -151,28 +151,6 @@ def _field_rows(obj: Any, names: list[str]) -> list[tuple[Any, Any]]:
     return rows
 
 
-def _records_noted_on(notes: list[Note], exclude: Any) -> dict[tuple[int, int], Any]:
-    """The records the notes are on, other than ``exclude`` (the page's own record), keyed by
-    (content type, id): an account's timeline names the contact, deal or lead of an entry.
-
-    One query per object type on the page; a note is seen only with its record, so whoever
-    sees the entry may see the record's name.
-    """
-    own = (ContentType.objects.get_for_model(exclude).pk, exclude.pk)
-    wanted: dict[int, set[int]] = {}
-    for note in notes:
-        if (note.content_type_id, note.object_id) != own:
-            wanted.setdefault(note.content_type_id, set()).add(note.object_id)
-    found: dict[tuple[int, int], Any] = {}
-    for type_id, ids in wanted.items():
-        model = ContentType.objects.get_for_id(type_id).model_class()
-        if model is None:
-            continue
-        for record in model._base_manager.filter(pk__in=ids):
-            found[(type_id, record.pk)] = record
-    return found
-
-
 class TimelineTabMixin:
     """The timeline tab: entries newest first, "load more", and the form to log one."""
 
@@ -193,7 +171,7 @@ class TimelineTabMixin:
             number = 1
         page = paginate(self.timeline_queryset(obj), number, TIMELINE_PAGE, cap=TIMELINE_PAGE)
         contacts = self.timeline_contacts(obj)
-        records = _records_noted_on(page.rows, exclude=obj)
+        records = Note.records_of(page.rows, exclude=obj)
         entries = [(n, records.get((n.content_type_id, n.object_id))) for n in page.rows]
         can_log = request.user.has_action("note", Action.CREATE)
         if form is None and can_log:

@@ -9,12 +9,10 @@ Every block is a fixed number of queries, whatever the number of records.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -30,16 +28,7 @@ def page_models() -> list[type[Record]]:
 
 def attach_targets(notes: list[Note]) -> None:
     """Load the records the notes are on with one query per object type, not one per note."""
-    wanted: dict[int, set[int]] = defaultdict(set)
-    for note in notes:
-        wanted[note.content_type_id].add(note.object_id)
-    found: dict[tuple[int, int], Any] = {}
-    for ct_id, ids in wanted.items():
-        model = ContentType.objects.get_for_id(ct_id).model_class()
-        if model is None:
-            continue
-        for obj in model.all_objects.filter(pk__in=ids):
-            found[(ct_id, obj.pk)] = obj
+    found = Note.records_of(notes)
     for note in notes:
         note.target_record = found.get((note.content_type_id, note.object_id))
 

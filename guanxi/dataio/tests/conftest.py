@@ -54,6 +54,23 @@ def xlsx_file(rows: Sequence[Sequence[object]], name: str = "customers.xlsx") ->
     )
 
 
+def import_through_pipeline(capture, actor, object_type, upload, *, apply=True) -> ImportBatch:
+    """Upload, map as suggested, check and (unless told) apply a file; the batch at the end.
+
+    ``capture`` is pytest-django's ``django_capture_on_commit_callbacks``: the jobs run after
+    the commit. For other apps' import tests (leads, deals).
+    """
+    batch = services.upload_import(actor, object_type, upload)
+    with capture(execute=True):
+        services.start_preview(actor, batch)
+    batch.refresh_from_db()
+    if apply:
+        with capture(execute=True):
+            services.start_apply(actor, batch)
+        batch.refresh_from_db()
+    return batch
+
+
 @pytest.fixture
 def apply_import(django_capture_on_commit_callbacks):
     """Apply a previewed import (the job runs after the commit); the batch at the end."""

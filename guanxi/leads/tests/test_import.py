@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from guanxi.core.models import ChangeLogEntry, Job
-from guanxi.dataio import services as dataio
 from guanxi.dataio.models import ImportBatch
-from guanxi.dataio.tests.conftest import csv_file
+from guanxi.dataio.tests.conftest import csv_file, import_through_pipeline
 from guanxi.leads import services
 from guanxi.leads.models import AssignmentRule, Lead, LeadScoringRule
 from guanxi.marketing.services import create_campaign
@@ -31,15 +30,8 @@ def run_import(django_capture_on_commit_callbacks):
     """Upload, map as suggested, check and (unless told) apply a file; the batch at the end."""
 
     def run(actor, object_type, upload, *, apply=True):
-        batch = dataio.upload_import(actor, object_type, upload)
-        with django_capture_on_commit_callbacks(execute=True):
-            dataio.start_preview(actor, batch)
-        batch.refresh_from_db()
-        if apply:
-            with django_capture_on_commit_callbacks(execute=True):
-                dataio.start_apply(actor, batch)
-            batch.refresh_from_db()
-        return batch
+        capture = django_capture_on_commit_callbacks
+        return import_through_pipeline(capture, actor, object_type, upload, apply=apply)
 
     return run
 

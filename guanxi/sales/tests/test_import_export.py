@@ -21,7 +21,7 @@ from guanxi.core.services import get_or_create_tags
 from guanxi.dataio import services as dataio
 from guanxi.dataio.models import ImportBatch
 from guanxi.dataio.registry import get_type, type_choices
-from guanxi.dataio.tests.conftest import USCC_B, csv_file
+from guanxi.dataio.tests.conftest import USCC_B, csv_file, import_through_pipeline
 from guanxi.sales.models import Opportunity, Pipeline, StageHistory, StageKind
 from guanxi.sales.services import create_pipeline
 
@@ -64,15 +64,8 @@ def run_import(django_capture_on_commit_callbacks):
     """Upload, map as suggested, check and (unless told) apply a file; the batch at the end."""
 
     def run(actor, upload, *, apply=True):
-        batch = dataio.upload_import(actor, "opportunity", upload)
-        with django_capture_on_commit_callbacks(execute=True):
-            dataio.start_preview(actor, batch)
-        batch.refresh_from_db()
-        if apply:
-            with django_capture_on_commit_callbacks(execute=True):
-                dataio.start_apply(actor, batch)
-            batch.refresh_from_db()
-        return batch
+        capture = django_capture_on_commit_callbacks
+        return import_through_pipeline(capture, actor, "opportunity", upload, apply=apply)
 
     return run
 
