@@ -264,6 +264,10 @@ def run_child(args: argparse.Namespace) -> int:
         log(f"{persona.name}: {persona.description}")
     if args.seed_only:
         return 0
+    # As guanxi.wsgi does in a server process: views imported, start-up objects frozen.
+    from guanxi.core.startup import settle
+
+    settle()
     load_before = os.getloadavg()[0]
     results = run_cases(size, personas, args)
     load_after = os.getloadavg()[0]
