@@ -89,3 +89,27 @@ def test_tokens_cover_pinyin_initials_and_suffixes():
 
 def test_query_terms_drop_punctuation():
     assert query_terms("Zhang.San@Example.com") == ["zhang", "san", "example", "com"]
+
+
+def test_postgresql_indexes_every_searchable_table_on_the_costed_function(db):
+    from django.db import connection
+
+    from guanxi.core.search import SEARCH_VECTOR, searchable_models
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the GIN index is PostgreSQL's")
+    tables = [m._meta.db_table for m in searchable_models()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes"
+            " WHERE indexname = tablename || '_search_gin'"
+        )
+        indexes = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT procost, proconfig IS NOT NULL FROM pg_proc WHERE proname = %s", [SEARCH_VECTOR]
+        )
+        cost, has_settings = cursor.fetchone()
+
+    assert sorted(indexes) == sorted(tables)
+    assert all(f"{SEARCH_VECTOR}(search_tokens)" in indexes[t] for t in tables)
+    assert cost >= 1000 and has_settings  # costed, and never inlined (so the cost counts)

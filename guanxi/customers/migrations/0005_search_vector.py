@@ -1,0 +1,11 @@
+"""The PostgreSQL search index on guanxi_search_vector(search_tokens) (see guanxi.core.search)."""
+
+from django.db import migrations
+
+from guanxi.core.search import RebuildSearchIndex
+
+
+class Migration(migrations.Migration):
+    dependencies = [("customers", "0004_account_city_province_upper")]
+
+    operations = [RebuildSearchIndex("account"), RebuildSearchIndex("contact")]
