@@ -185,16 +185,19 @@ def ranked_matches(
     )
 
 
-# A row's search vector on PostgreSQL, as a function the planner knows is costly. Written
-# inline, array_to_tsvector(string_to_array(…)) is costed like a comparison; it takes about
-# 7 µs a row, so with a LIMIT the planner would rather filter a sequential scan than read the
-# GIN index ("科技": 11,000 rows and 77 ms for a manager's 200 candidates, against about 10 ms
-# through the index). A SET clause keeps PostgreSQL from inlining the function, so its COST
-# counts; the index is built on this very call.
+# A row's search vector on PostgreSQL, as a function with a cost. Written inline,
+# array_to_tsvector(string_to_array(…)) is costed like a comparison although it takes about
+# 7 µs a row, so the planner checked it first on every row a scan read, before the cheap
+# visibility rules ("科技" for a region manager: 11,000 vectors built, 77 ms). With a cost the
+# planner checks who may see the row first and builds the vector only for visible rows
+# (33 ms). The SET clause keeps PostgreSQL from inlining the function, so the cost counts; the
+# GIN index is built on this very call. COST 30: from 10 to 40 the nine searches of
+# bench/accounts.py take the same time; from 60 up the planner prefers the GIN index for
+# frequent terms and a region manager's "科技" takes 90 ms again (docs/performance.md).
 SEARCH_VECTOR = "guanxi_search_vector"
 SEARCH_VECTOR_FUNCTION_SQL = (
     f"CREATE OR REPLACE FUNCTION {SEARCH_VECTOR}(tokens text) RETURNS tsvector "
-    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path = pg_catalog "
+    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 30 SET search_path = pg_catalog "
     "AS $$ SELECT array_to_tsvector(string_to_array(tokens, ' ')) $$"
 )
 
