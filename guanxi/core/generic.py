@@ -28,9 +28,13 @@ from django.db import models, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.template.defaultfilters import date as date_filter
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -38,6 +42,7 @@ from django.views import View
 from . import services as core
 from .errors import StaleVersion
 from .models import Action, ChangeLogEntry, OwnedRecord, Record, SavedView, Tag, User
+from .renderers import shown
 
 # --------------------------------------------------------------------------------------------
 # small helpers
@@ -206,6 +211,44 @@ class Column:
             if value is None:
                 break
         return value
+
+    def render(self, obj: Any, value: Any) -> str:
+        """The cell's HTML: what ``generic/includes/cell.html`` drew, written in Python.
+
+        A page of 50 rows × 8 columns included that template 400 times; this is the same text
+        (``guanxi/core/tests/test_list_cells.py`` renders both) at a fraction of the cost.
+        """
+        kind = self.kind
+        if kind == "link":
+            return format_html(
+                '<a href="{}" class="fw-medium">{}</a>', obj.get_absolute_url(), shown(value)
+            )
+        if kind == "related":
+            if not value:
+                return ""
+            url_of = getattr(value, "get_absolute_url", None)
+            url = url_of() if callable(url_of) else url_of
+            return format_html('<a href="{}">{}</a>', url, shown(value)) if url else shown(value)
+        if kind == "tags":
+            return format_html_join(
+                "",
+                '<span class="badge rounded-pill me-1" style="background-color: {}">{}</span>',
+                ((tag.color, tag.name) for tag in value),
+            )
+        if kind == "datetime":
+            if not value:
+                return ""
+            local = template_localtime(value)
+            return format_html(
+                '<time datetime="{}" class="text-nowrap">{}</time>',
+                date_filter(local, "c"),
+                date_filter(local, "SHORT_DATETIME_FORMAT"),
+            )
+        if kind == "date":
+            return conditional_escape(date_filter(value, "SHORT_DATE_FORMAT")) if value else ""
+        if kind == "bool":
+            return mark_safe('<i class="bi bi-check-lg" aria-label="✓"></i>') if value else ""
+        return "" if value is None else shown(value)
 
 
 class Table:
@@ -608,7 +651,7 @@ class ObjectListView(LoginRequiredMixin, View):
         queryset = self.order(self.optimise(filterset.qs, columns), sort)
         number, per_page = self.page_params()
         page = paginate(queryset, number, per_page, self.count_cap)
-        rows = [(obj, [(c, c.value(obj)) for c in columns]) for obj in page.rows]
+        rows = [(obj, [c.render(obj, c.value(obj)) for c in columns]) for obj in page.rows]
         user = request.user
         bulk = [b for b in self.bulk_actions if user.has_action(self.object_type, b.action)]
         bulk_forms = [

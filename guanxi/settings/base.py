@@ -290,3 +290,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Django's form templates, with select boxes written in Python (guanxi.core.renderers).
+FORM_RENDERER = "guanxi.core.renderers.FastSelectRenderer"
