@@ -27,6 +27,7 @@ from guanxi.core.models import (
     Record,
     SavedView,
     User,
+    recently_changed_index,
     timeline_models,
 )
 
@@ -178,6 +179,7 @@ class Activity(OwnedRecord):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         indexes = [
+            recently_changed_index("activity_recent"),
             models.Index(fields=["owner", "status", "due_at"]),
             models.Index(fields=["team", "status", "due_at"]),
             models.Index(fields=["due_at"]),

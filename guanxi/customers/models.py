@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 
 from guanxi.core import search
-from guanxi.core.models import OwnedRecord, Tag
+from guanxi.core.models import OwnedRecord, Tag, recently_changed_index
 from guanxi.core.validators import validate_cn_mobile, validate_phone, validate_uscc
 
 
@@ -225,6 +225,7 @@ class Account(SearchableRecordMixin, OwnedRecord):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         indexes = [
+            recently_changed_index("account_recent"),
             models.Index(fields=["owner", "deleted_at"]),
             models.Index(fields=["team", "deleted_at"]),
             models.Index(fields=["name"]),
@@ -381,6 +382,7 @@ class Contact(SearchableRecordMixin, OwnedRecord):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [
+            recently_changed_index("contact_recent"),
             models.Index(fields=["owner", "deleted_at"]),
             models.Index(fields=["team", "deleted_at"]),
             models.Index(fields=["name"]),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import search
-from guanxi.core.models import OwnedRecord, Tag, Team
+from guanxi.core.models import OwnedRecord, Tag, Team, recently_changed_index
 from guanxi.core.validators import validate_cn_mobile, validate_phone
 from guanxi.customers.models import Industry
 
@@ -164,6 +164,7 @@ class Lead(OwnedRecord):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         indexes = [
+            recently_changed_index("lead_recent"),
             models.Index(fields=["owner", "status", "deleted_at"]),
             models.Index(fields=["team", "status", "deleted_at"]),
             models.Index(fields=["-created_at"]),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import search
-from guanxi.core.models import OwnedRecord, Tag
+from guanxi.core.models import OwnedRecord, Tag, recently_changed_index
 from guanxi.customers.models import Account, BuyingRole, Contact
 
 CURRENCIES = [
@@ -135,6 +135,7 @@ class Opportunity(OwnedRecord):
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")
         indexes = [
+            recently_changed_index("opportunity_recent"),
             models.Index(fields=["pipeline", "stage", "deleted_at"]),
             models.Index(fields=["owner", "deleted_at"]),
             models.Index(fields=["team", "deleted_at"]),

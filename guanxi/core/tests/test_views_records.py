@@ -341,3 +341,21 @@ def test_home_queries_do_not_grow_with_rows(rep_client, org):
     add_some(12)
     many = _queries_for(rep_client, reverse("home"))
     assert few == many
+
+
+def test_home_counts_stop_at_the_cap_and_say_so(rep_client, org, monkeypatch):
+    from guanxi.core.views import home
+
+    monkeypatch.setattr(home, "COUNT_CAP", 2)
+    for i in range(3):
+        create_account(org.east_rep, {"name": f"Mine {i}"})
+    create_account(org.west_rep, {"name": "Theirs"})
+
+    response = rep_client.get(reverse("home"))
+
+    counts = {row["object_type"]: row for row in response.context["counts"]}
+    assert (counts["account"]["visible"], counts["account"]["mine"]) == (3, 3)  # cap + 1 read
+    html = response.content.decode()
+    assert '<div class="fs-3 fw-semibold" data-count="account">2+</div>' in html
+    assert "2+ owned by me" in html
+    assert '<div class="fs-3 fw-semibold" data-count="contact">0</div>' in html

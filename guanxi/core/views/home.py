@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ..api.pagination import COUNT_CAP
 from ..models import Note, OwnedRecord, Record, record_models
 
 RECENT = 10
@@ -33,17 +34,25 @@ def attach_targets(notes: list[Note]) -> None:
         note.target_record = found.get((note.content_type_id, note.object_id))
 
 
+def capped_count(queryset: Any) -> int:
+    """How many rows, counted up to ``COUNT_CAP + 1`` (shown as "1,000+"): an exact count of
+    what a region manager sees at a million accounts reads every row (4 s for contacts)."""
+    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
 def overview(user: Any) -> dict[str, Any]:
     """Counts per object type, the records changed last and the user's own timeline entries."""
     counts = []
     recent: list[Record] = []
     for model in page_models():
         visible = model.objects.visible_to(user)
+        mine = visible.filter(owner=user) if issubclass(model, OwnedRecord) else None
         row = {
             "label": model._meta.verbose_name_plural,
             "object_type": model.object_type(),
-            "visible": visible.count(),
-            "mine": visible.filter(owner=user).count() if issubclass(model, OwnedRecord) else None,
+            "visible": capped_count(visible),
+            "mine": capped_count(mine) if mine is not None else None,
+            "cap": COUNT_CAP,
         }
         counts.append(row)
         recent.extend(visible.order_by("-updated_at", "-pk")[:RECENT])
