@@ -41,7 +41,17 @@ from django.views import View
 
 from . import services as core
 from .errors import StaleVersion
-from .models import Action, ChangeLogEntry, OwnedRecord, Record, SavedView, Tag, User
+from .models import (
+    COUNT_CAP,
+    Action,
+    ChangeLogEntry,
+    OwnedRecord,
+    Record,
+    SavedView,
+    Tag,
+    User,
+    count_up_to,
+)
 from .renderers import shown
 
 # --------------------------------------------------------------------------------------------
@@ -353,7 +363,7 @@ def paginate(queryset: QuerySet, number: int, per_page: int, cap: int = 10_000) 
     rows = rows[:per_page]
     if not has_next and (rows or number == 1):
         return Page(rows, number, per_page, False, offset + len(rows), False, cap)
-    capped = queryset.order_by().values("pk")[: cap + 1].count()
+    capped = count_up_to(queryset, cap)
     if capped > cap:
         return Page(rows, number, per_page, has_next, None, True, cap)
     return Page(rows, number, per_page, has_next, capped, False, cap)
@@ -504,7 +514,7 @@ class ObjectListView(LoginRequiredMixin, View):
     per_page = 50
     # "1–50 of 1,000+": counting N matching rows reads about N / selectivity rows, so the cap
     # bounds what every page view costs (see docs/performance.md, "Accounts list and search").
-    count_cap = 1_000
+    count_cap = COUNT_CAP
     bulk_actions: Sequence[BulkAction] = (ASSIGN_OWNER, ADD_TAG, DELETE)
     #: filters always shown; the others fold under "More filters" unless one is in use
     primary_filters: Sequence[str] = ()

@@ -9,10 +9,7 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-# Counting N matching rows reads about N / (the filter's selectivity) rows: capped at 1,000,
-# any list's count costs milliseconds at a million accounts (10,000 cost up to 700 ms, see
-# docs/performance.md).
-COUNT_CAP = 1_000
+from ..models import COUNT_CAP, count_up_to
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -42,7 +39,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         except (TypeError, ValueError) as exc:
             raise NotFound(self.invalid_page_message) from exc
         if isinstance(queryset, QuerySet):
-            counted = queryset.order_by().values("pk")[: self.count_cap + 1].count()
+            counted = count_up_to(queryset, self.count_cap)
         else:
             counted = len(queryset)
         self.count_capped = counted > self.count_cap
