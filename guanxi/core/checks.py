@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register(deploy=True)
@@ -21,3 +21,25 @@ def sqlite_in_production(app_configs: Any, **kwargs: Any) -> list[Warning]:
                 )
             ]
     return []
+
+
+@register()
+def periodic_tasks(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Every periodic task can be imported and has an interval Guanxi's scheduler can keep."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils.module_loading import import_string
+
+    from .scheduler import entries
+
+    try:
+        schedule = entries()
+    except (ImproperlyConfigured, KeyError) as exc:
+        return [Error(f"CELERY_BEAT_SCHEDULE: {exc}", id="guanxi.E002")]
+    errors = []
+    for entry in schedule:
+        try:
+            import_string(entry.task)
+        except ImportError as exc:
+            message = f"The periodic task {entry.name!r} names {entry.task!r}: {exc}"
+            errors.append(Error(message, id="guanxi.E003"))
+    return errors

@@ -898,6 +898,33 @@ class Job(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+class ScheduledTask(models.Model):
+    """The last run of one periodic task of ``CELERY_BEAT_SCHEDULE`` run by Guanxi's own
+    scheduler (``guanxi.core.scheduler``: the embedded server, or ``manage.py run_scheduled``
+    from cron). A run is claimed by moving ``last_started_at`` forward in one UPDATE, so two
+    processes never run the same task for the same turn."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_status = models.CharField(_("status"), max_length=10, choices=Status, blank=True)
+    last_message = models.CharField(_("message"), max_length=500, blank=True)
+    run_count = models.PositiveIntegerField(_("runs"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("scheduled task")
+        verbose_name_plural = _("scheduled tasks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Notification(models.Model):
     """An in-app notification (reminders, pool warnings, escalations …)."""
 

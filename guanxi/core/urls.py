@@ -70,6 +70,7 @@ admin_patterns = [
     path("admin/roles/<int:pk>/", admin.role_edit, name="admin-role-edit"),
     path("admin/roles/<int:pk>/delete/", admin.role_delete, name="admin-role-delete"),
     path("admin/access/", admin.access_policies, name="admin-access-policies"),
+    path("admin/scheduled/", admin.scheduled_tasks, name="admin-scheduled-tasks"),
 ]
 
 urlpatterns = [

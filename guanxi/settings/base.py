@@ -233,6 +233,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600,
     },
 }
+# What the admin's "Scheduled tasks" page calls each of them.
+SCHEDULE_LABELS = {
+    "purge-recycle-bin": _("Purge the recycle bin"),
+    "pool-job": _("Return neglected accounts to the customer pool"),
+    "purge-data-files": _("Delete old import and export files"),
+    "send-reminders": _("Send activity reminders"),
+    "escalate-leads": _("Escalate overdue leads"),
+    "retry-webhook-deliveries": _("Retry failed webhook deliveries"),
+    "run-sequences": _("Run due nurturing steps"),
+    "train-lead-model": _("Retrain the lead conversion model"),
+    "score-open-leads": _("Score open leads"),
+}
+# Without Celery beat, `manage.py serve` runs the schedule itself, checking every N seconds
+# (guanxi.core.scheduler); `manage.py run_scheduled` does one round, for cron.
+GUANXI_SCHEDULER_TICK = float(os.environ.get("GUANXI_SCHEDULER_TICK", "30"))
 # Without a broker, jobs run on a thread of the web process (see guanxi.core.jobs).
 GUANXI_JOBS_MODE = os.environ.get("GUANXI_JOBS_MODE", "celery" if REDIS_URL else "thread")
 

@@ -33,6 +33,7 @@ from guanxi.core.models import (
     User,
     record_models,
 )
+from guanxi.core.scheduler import task_statuses
 from guanxi.core.search import global_search
 
 from .etags import set_etag
@@ -359,6 +360,31 @@ class SearchView(APIView):
 
 
 # -- tokens -----------------------------------------------------------------------------------
+
+
+class ScheduledTaskSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The task's key in the schedule.")
+    label = serializers.CharField(help_text="What the task does, in the caller's language.")
+    task = serializers.CharField(help_text="The function run (with its arguments).")
+    interval_seconds = serializers.IntegerField(help_text="How often it runs.")
+    last_started_at = serializers.DateTimeField(allow_null=True)
+    last_finished_at = serializers.DateTimeField(allow_null=True)
+    last_status = serializers.CharField(help_text="running, done, failed, or empty: never run.")
+    last_message = serializers.CharField(help_text="The last run's result or error.")
+    run_count = serializers.IntegerField()
+    next_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="Empty when it runs at the scheduler's next check."
+    )
+
+
+class ScheduledTaskView(APIView):
+    """The periodic tasks (recycle bin purge, reminders, pool …) and how their last run went."""
+
+    permission_classes = [IsPeopleAdmin]
+
+    @extend_schema(responses=ScheduledTaskSerializer(many=True))
+    def get(self, request: Any) -> Response:
+        return Response(ScheduledTaskSerializer(task_statuses(), many=True).data)
 
 
 class TokenView(APIView):

@@ -18,6 +18,7 @@ ADMIN_PAGES = [
     ("admin-role-list", []),
     ("admin-role-create", []),
     ("admin-access-policies", []),
+    ("admin-scheduled-tasks", []),
 ]
 
 

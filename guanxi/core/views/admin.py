@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import people
+from .. import people, scheduler
 from ..errors import StaleVersion
 from ..forms import (
     AccessPolicyForm,
@@ -415,4 +415,14 @@ def access_policies(request: HttpRequest) -> HttpResponse:
         request,
         "core/admin/access_policies.html",
         {"form": form, "levels": AccessLevel.choices},
+    )
+
+
+@admin_required
+def scheduled_tasks(request: HttpRequest) -> HttpResponse:
+    """The periodic tasks, who runs them, and how each one's last run went."""
+    return render(
+        request,
+        "core/admin/scheduled_tasks.html",
+        {"tasks": scheduler.task_statuses(), "runner": scheduler.runner_description()},
     )
