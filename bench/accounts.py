@@ -131,6 +131,11 @@ def main() -> int:
         "--timeout", type=float, default=0, help="statement timeout in seconds (0: none)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--sorts",
+        action="store_true",
+        help="instead: the account and contact list pages sorted by each sortable column",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -150,12 +155,13 @@ def main() -> int:
         command += [item for c in args.case or () for item in ("--case", c)]
         command += ["--reseed"] * args.reseed + ["--explain"] * args.explain
         command += ["--seed-only"] * args.seed_only + ["--timeout", str(args.timeout)]
+        command += ["--sorts"] * args.sorts
         if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
             print(f"the run with {size:,} accounts failed", file=sys.stderr)
             return 1
         summaries.extend(json.loads(out.read_text() or "[]"))
         out.unlink()
-    if args.seed_only:
+    if args.seed_only or args.sorts:
         return 0
 
     print()
@@ -268,6 +274,9 @@ def run_child(args: argparse.Namespace) -> int:
     from guanxi.core.startup import settle
 
     settle()
+    if args.sorts:
+        run_sorts(size, personas, args)
+        return 0
     load_before = os.getloadavg()[0]
     results = run_cases(size, personas, args)
     load_after = os.getloadavg()[0]
@@ -527,6 +536,48 @@ def time_case(
             elapsed = (time.perf_counter() - started) * 1000
             (result.api_ms if api else result.raw_ms).append(elapsed)
     return result
+
+
+def run_sorts(size: int, personas: dict[str, Persona], args: argparse.Namespace) -> None:
+    """The first page of the account and contact list pages sorted by each column they can be
+    sorted by, both ways, against the same page in its default order (by name) in the same
+    run: sorting by any column should cost about what the default order costs."""
+    from django.test import Client
+
+    from guanxi.customers.tables import AccountTable, ContactTable
+
+    repeat = max(3, args.repeat // 5)
+    print(f"\n{size:,} accounts: list pages by sort order, {repeat} timed requests each (ms)")
+    print(f"{'persona':<8} {'page':<9} {'sort':<22} {'p50':>7} {'max':>7} {'default':>8} {'x':>5}")
+
+    def timed(client: Any, url: str) -> list[float]:
+        for _ in range(args.warmup):
+            client.get(url)
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {url} answered {response.status_code}")
+        return times
+
+    for persona_name in args.persona:
+        client = Client()
+        client.force_login(personas[persona_name].user)
+        for page, table in (("accounts", AccountTable), ("contacts", ContactTable)):
+            base_url = f"/customers/{page}/"
+
+            default = statistics.median(timed(client, base_url))
+            for key in table.sortable():
+                for sort in (key, f"-{key}"):
+                    times = timed(client, base_url + "?" + urlencode({"sort": sort}))
+                    p50 = statistics.median(times)
+                    print(
+                        f"{persona_name:<8} {page:<9} {sort:<22} {p50:7.1f} {max(times):7.1f} "
+                        f"{default:8.1f} {p50 / default:5.2f}",
+                        flush=True,
+                    )
 
 
 def count_rows(response: Any) -> int:

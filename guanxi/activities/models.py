@@ -28,6 +28,7 @@ from guanxi.core.models import (
     SavedView,
     User,
     recently_changed_index,
+    sort_indexes,
     timeline_models,
 )
 
@@ -180,6 +181,12 @@ class Activity(OwnedRecord):
         verbose_name_plural = _("activities")
         indexes = [
             recently_changed_index("activity_recent"),
+            # every column the list page sorts by (see ActivityTable)
+            *sort_indexes(
+                "activity",
+                ["subject", "priority", "done_at", "created_at"],
+                nullable=["done_at", "due_at"],
+            ),
             models.Index(fields=["owner", "status", "due_at"]),
             models.Index(fields=["team", "status", "due_at"]),
             models.Index(fields=["due_at"]),

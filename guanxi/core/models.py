@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import OuterRef, Q
+from django.db.models.expressions import OrderBy
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -297,6 +299,51 @@ def recently_changed_index(name: str) -> models.Index:
     return models.Index(
         fields=["updated_at", "id"], condition=Q(deleted_at__isnull=True), name=name
     )
+
+
+class DescNullsLastIndex(models.Index):
+    """An index in ``DESC NULLS LAST`` order. SQLite cannot write ``NULLS LAST`` in an index,
+    and needs not: its ``DESC`` already puts NULLs last. There the clause is left out."""
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using, **kwargs)
+        plain = self.clone()
+        plain.expressions = tuple(
+            OrderBy(e.expression, descending=e.descending) if isinstance(e, OrderBy) else e
+            for e in self.expressions
+        )
+        return models.Index.create_sql(plain, model, schema_editor, using, **kwargs)
+
+
+def sort_indexes(
+    prefix: str, fields: Iterable[str], nullable: Iterable[str] = ()
+) -> list[models.Index]:
+    """The indexes that let a list page sorted by one of ``fields`` read its first page.
+
+    A list sorts by the column and then by id (``ORDER BY industry, id``), in one direction.
+    Without an index leading with the column, the first page of a million accounts sorted by
+    industry is a sort of every live row (a second); for contacts, whose visibility is checked
+    per row through their account, every row is checked first (four seconds for a rep). Each
+    index is on (column, id) over live rows, read forwards or backwards. A descending sort of
+    a ``nullable`` column puts NULLs last (``DESC NULLS LAST``), an order a backward scan does
+    not give: those columns get a second index in that order.
+    """
+    live = Q(deleted_at__isnull=True)
+    indexes = [
+        models.Index(fields=[field, "id"], condition=live, name=f"{prefix}_sort_{field}"[:30])
+        for field in fields
+    ]
+    indexes += [
+        DescNullsLastIndex(
+            models.F(field).desc(nulls_last=True),
+            models.F("id").desc(),
+            condition=live,
+            name=f"{prefix}_sortd_{field}"[:30],
+        )
+        for field in nullable
+    ]
+    return indexes
 
 
 class InSubquery(models.Func):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 
 from guanxi.core import search
-from guanxi.core.models import OwnedRecord, Tag, recently_changed_index
+from guanxi.core.models import OwnedRecord, Tag, recently_changed_index, sort_indexes
 from guanxi.core.validators import validate_cn_mobile, validate_phone, validate_uscc
 
 
@@ -237,6 +237,28 @@ class Account(SearchableRecordMixin, OwnedRecord):
             # planner only uses statistics of a whole-table expression index.
             models.Index(Upper("city"), name="account_city_upper"),
             models.Index(Upper("province"), name="account_province_upper"),
+            # every column the list pages sort by (see AccountTable and PoolTable)
+            *sort_indexes(
+                "account",
+                [
+                    "kind",
+                    "relationship_class",
+                    "industry",
+                    "source_class",
+                    "region_class",
+                    "settlement",
+                    "receivables_class",
+                    "profitability",
+                    "profit_contribution",
+                    "province",
+                    "city",
+                    "tax_number",
+                    "rating",
+                    "last_activity_at",
+                    "pooled_at",
+                ],
+                nullable=["rating", "last_activity_at", "pooled_at"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -386,6 +408,19 @@ class Contact(SearchableRecordMixin, OwnedRecord):
             models.Index(fields=["owner", "deleted_at"]),
             models.Index(fields=["team", "deleted_at"]),
             models.Index(fields=["name"]),
+            # every column the list page sorts by (see ContactTable)
+            *sort_indexes(
+                "contact",
+                [
+                    "title",
+                    "department",
+                    "buying_role",
+                    "preferred_channel",
+                    "last_activity_at",
+                    "created_at",
+                ],
+                nullable=["last_activity_at"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import search
-from guanxi.core.models import OwnedRecord, Tag, Team, recently_changed_index
+from guanxi.core.models import OwnedRecord, Tag, Team, recently_changed_index, sort_indexes
 from guanxi.core.validators import validate_cn_mobile, validate_phone
 from guanxi.customers.models import Industry
 
@@ -165,6 +165,24 @@ class Lead(OwnedRecord):
         verbose_name_plural = _("leads")
         indexes = [
             recently_changed_index("lead_recent"),
+            # every column the list page sorts by (see LeadTable)
+            *sort_indexes(
+                "lead",
+                [
+                    "person_name",
+                    "company",
+                    "title",
+                    "industry",
+                    "province",
+                    "city",
+                    "decision_timeline",
+                    "first_contacted_at",
+                    "last_activity_at",
+                    "score",
+                    "status",
+                ],
+                nullable=["first_contacted_at", "last_activity_at"],
+            ),
             models.Index(fields=["owner", "status", "deleted_at"]),
             models.Index(fields=["team", "status", "deleted_at"]),
             models.Index(fields=["-created_at"]),

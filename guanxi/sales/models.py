@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import search
-from guanxi.core.models import OwnedRecord, Tag, recently_changed_index
+from guanxi.core.models import OwnedRecord, Tag, recently_changed_index, sort_indexes
 from guanxi.customers.models import Account, BuyingRole, Contact
 
 CURRENCIES = [
@@ -136,6 +136,12 @@ class Opportunity(OwnedRecord):
         verbose_name_plural = _("opportunities")
         indexes = [
             recently_changed_index("opportunity_recent"),
+            # every column the list page sorts by (see OpportunityTable)
+            *sort_indexes(
+                "opportunity",
+                ["name", "amount", "probability", "forecast_category", "closed_at", "created_at"],
+                nullable=["closed_at", "expected_close_date"],
+            ),
             models.Index(fields=["pipeline", "stage", "deleted_at"]),
             models.Index(fields=["owner", "deleted_at"]),
             models.Index(fields=["team", "deleted_at"]),
