@@ -184,7 +184,7 @@ class Activity(OwnedRecord):
             # every column the list page sorts by (see ActivityTable)
             *sort_indexes(
                 "activity",
-                ["subject", "priority", "done_at", "created_at"],
+                ["subject", "kind", "status", "priority", "done_at", "created_at"],
                 nullable=["done_at", "due_at"],
             ),
             models.Index(fields=["owner", "status", "due_at"]),

@@ -180,6 +180,7 @@ class Lead(OwnedRecord):
                     "last_activity_at",
                     "score",
                     "status",
+                    "source",
                 ],
                 nullable=["first_contacted_at", "last_activity_at"],
             ),

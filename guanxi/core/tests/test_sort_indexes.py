@@ -66,6 +66,16 @@ def test_every_sorted_column_leads_an_index(model):
 
 
 @pytest.mark.parametrize("model", BIG, ids=[m.__name__ for m in BIG])
+def test_sorted_choice_columns_have_an_index_with_the_id(model):
+    """A column of a few values (a choice) sorts in groups of up to millions of rows: an index
+    on the column alone would still leave each group to sort by id."""
+    with_id = {index.fields[0] for index in model._meta.indexes if index.fields[1:2] == ["id"]}
+    choices = [c for c in sorted_columns(model) if model._meta.get_field(c).choices]
+    assert choices, "the test should see at least one choice column"
+    assert [c for c in choices if c not in with_id] == []
+
+
+@pytest.mark.parametrize("model", BIG, ids=[m.__name__ for m in BIG])
 def test_nullable_sorted_columns_have_a_descending_nulls_last_index(model):
     """The list pages sort a nullable column descending with NULLs last, which a backward scan
     of an ascending index does not give."""
