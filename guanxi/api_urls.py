@@ -43,6 +43,11 @@ urlpatterns = [
     path("v1/auth/token/", core_api.TokenView.as_view(), name="token"),
     path("v1/search/", core_api.SearchView.as_view(), name="search"),
     path("v1/scheduled-tasks/", core_api.ScheduledTaskView.as_view(), name="scheduled-tasks"),
+    path(
+        "v1/scheduled-tasks/<slug:name>/run/",
+        core_api.ScheduledTaskRunView.as_view(),
+        name="scheduled-task-run",
+    ),
     path("v1/", include(dataio_api.urlpatterns)),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -141,6 +141,34 @@ def run_due(now: datetime | None = None) -> list[str]:
     return ran
 
 
+def entry_named(name: str) -> Entry:
+    """The schedule's entry called ``name``; KeyError when there is none."""
+    for entry in entries():
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
+
+
+def run_now(name: str, actor: Any = None) -> Entry:
+    """Start task ``name`` at once, off the request (an administrator's "Run now"), whatever
+    its turn; it counts as a turn, so the next one comes an interval later."""
+    entry = entry_named(name)
+    ScheduledTask.objects.get_or_create(name=entry.name)
+    ScheduledTask.objects.filter(name=entry.name).update(
+        last_started_at=timezone.now(), last_status=ScheduledTask.Status.RUNNING, last_message=""
+    )
+    logger.info("scheduled task %s started by %s", entry.name, actor or "nobody")
+    from .jobs import enqueue
+
+    enqueue("guanxi.core.scheduler.run_named", entry.name)
+    return entry
+
+
+def run_named(name: str) -> bool:
+    """Run the entry ``name`` now (the job :func:`run_now` hands over)."""
+    return run_entry(entry_named(name))
+
+
 def reap_interrupted_jobs(before: datetime) -> int:
     """End as failed the jobs still queued or running that were queued before ``before``
     (a server's start): their thread died with the server that ran them."""

@@ -71,6 +71,11 @@ admin_patterns = [
     path("admin/roles/<int:pk>/delete/", admin.role_delete, name="admin-role-delete"),
     path("admin/access/", admin.access_policies, name="admin-access-policies"),
     path("admin/scheduled/", admin.scheduled_tasks, name="admin-scheduled-tasks"),
+    path(
+        "admin/scheduled/<slug:name>/run/",
+        admin.scheduled_task_run,
+        name="admin-scheduled-task-run",
+    ),
 ]
 
 urlpatterns = [

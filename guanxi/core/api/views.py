@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from guanxi.core import people
+from guanxi.core import people, scheduler
 from guanxi.core import services as core
 from guanxi.core.errors import StaleVersion
 from guanxi.core.models import (
@@ -385,6 +385,21 @@ class ScheduledTaskView(APIView):
     @extend_schema(responses=ScheduledTaskSerializer(many=True))
     def get(self, request: Any) -> Response:
         return Response(ScheduledTaskSerializer(task_statuses(), many=True).data)
+
+
+class ScheduledTaskRunView(APIView):
+    """Start one periodic task now, off the request (202); its row tells how it went."""
+
+    permission_classes = [IsPeopleAdmin]
+
+    @extend_schema(request=None, responses={202: ScheduledTaskSerializer})
+    def post(self, request: Any, name: str) -> Response:
+        try:
+            scheduler.run_now(name, actor=request.user)
+        except KeyError:
+            raise Http404(_("No such scheduled task.")) from None
+        status_row = next(t for t in task_statuses() if t.name == name)
+        return Response(ScheduledTaskSerializer(status_row).data, status=status.HTTP_202_ACCEPTED)
 
 
 class TokenView(APIView):

@@ -218,3 +218,39 @@ def test_admin_page_in_chinese(org, client):
     page = client.get(reverse("admin-scheduled-tasks")).content.decode()
     assert "计划任务" in page
     assert "清空回收站" in page or "清理回收站" in page
+
+
+def test_run_now_from_the_admin_page_starts_the_task_and_counts_as_its_turn(
+    org, schedule, client, django_capture_on_commit_callbacks
+):
+    client.force_login(org.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin-scheduled-task-run", args=["daily"]), follow=True)
+    assert response.status_code == 200
+    assert "“daily” has started" in response.content.decode()
+    assert CALLS == [()]  # jobs run after the commit, inline in the tests
+    daily = ScheduledTask.objects.get(name="daily")
+    assert (daily.run_count, daily.last_status) == (1, "done")
+    # the turn is taken: the scheduler does not run it again within the day
+    assert "daily" not in scheduler.run_due(daily.last_started_at + dt.timedelta(hours=23))
+    assert client.post(reverse("admin-scheduled-task-run", args=["nope"])).status_code == 404
+    assert client.get(reverse("admin-scheduled-task-run", args=["daily"])).status_code == 405
+
+
+def test_run_now_through_the_api(org, schedule, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(org.admin).post("/api/v1/scheduled-tasks/hourly/run/")
+    assert response.status_code == 202
+    assert response.json()["name"] == "hourly"
+    assert CALLS == [("a", 1)]
+    assert ScheduledTask.objects.get(name="hourly").run_count == 1
+    assert client_for(org.admin).post("/api/v1/scheduled-tasks/nope/run/").status_code == 404
+    for user in (org.east_manager, org.east_rep):
+        assert client_for(user).post("/api/v1/scheduled-tasks/hourly/run/").status_code == 403
+    assert CALLS == [("a", 1)]
+
+
+def test_run_now_is_refused_to_non_administrators_on_the_page(org, schedule, client):
+    client.force_login(org.east_manager)
+    assert client.post(reverse("admin-scheduled-task-run", args=["daily"])).status_code == 403
+    assert CALLS == []
