@@ -119,7 +119,7 @@ def run_entry(entry: Entry) -> bool:
         status, message = ScheduledTask.Status.FAILED, f"{type(exc).__name__}: {exc}"
     else:
         status = ScheduledTask.Status.DONE
-        message = "" if result is None else str(result)
+        message = _result_text(result)
     seconds = time.monotonic() - started
     logger.info("scheduled task %s: %s in %.1f s", entry.name, status, seconds)
     ScheduledTask.objects.filter(name=entry.name).update(
@@ -129,6 +129,18 @@ def run_entry(entry: Entry) -> bool:
         run_count=F("run_count") + 1,
     )
     return status == ScheduledTask.Status.DONE
+
+
+def _result_text(result: Any) -> str:
+    """What a task returned, as the administration page shows it: its own message, else its
+    figures ("warned 0, returned 2")."""
+    if result is None:
+        return ""
+    if isinstance(result, dict):
+        if result.get("message"):
+            return str(result["message"])
+        return ", ".join(f"{key} {value}" for key, value in result.items())
+    return str(result)
 
 
 def run_due(now: datetime | None = None) -> list[str]:

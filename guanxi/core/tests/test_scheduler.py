@@ -57,7 +57,7 @@ def test_every_task_runs_once_per_interval(schedule):
     assert hourly.run_count == 4
     assert hourly.last_started_at == T0 + dt.timedelta(days=1)
     assert hourly.last_status == "done"
-    assert hourly.last_message == "{'seen': 2}"
+    assert hourly.last_message == "seen 2"
     assert hourly.last_finished_at is not None
 
 
@@ -254,3 +254,12 @@ def test_run_now_is_refused_to_non_administrators_on_the_page(org, schedule, cli
     client.force_login(org.east_manager)
     assert client.post(reverse("admin-scheduled-task-run", args=["daily"])).status_code == 403
     assert CALLS == []
+
+
+def test_a_task_result_is_shown_as_its_message_or_its_figures():
+    assert scheduler._result_text(None) == ""
+    assert scheduler._result_text(3) == "3"
+    assert scheduler._result_text({"warned": 0, "returned": 2}) == "warned 0, returned 2"
+    assert scheduler._result_text({"trained": False, "message": "Not enough history"}) == (
+        "Not enough history"
+    )
