@@ -70,9 +70,13 @@ def test_admin_posts_are_403_for_non_admins(client, org):
 
 def test_admin_menu_shows_for_admins_only(client, org):
     client.force_login(org.east_rep)
-    assert reverse("admin-user-list") not in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("admin-user-list") not in page
+    assert reverse("admin-scheduled-tasks") not in page
     client.force_login(org.admin)
-    assert reverse("admin-user-list") in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("admin-user-list") in page
+    assert reverse("admin-scheduled-tasks") in page
 
 
 def test_create_a_user_with_team_and_roles(admin_client, org):
