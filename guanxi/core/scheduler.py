@@ -98,14 +98,17 @@ def entries() -> list[Entry]:
     ]
 
 
-def claim(entry: Entry, now: datetime) -> bool:
-    """Take ``entry``'s turn at ``now`` if it is due; False when it is not (or was taken)."""
+def claim(entry: Entry, now: datetime, *, force: bool = False) -> bool:
+    """Take ``entry``'s turn at ``now`` if it is due (or ``force``); False when it is not due
+    or another process took it first."""
     ScheduledTask.objects.get_or_create(name=entry.name)
-    due = Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - entry.interval)
-    return bool(
-        ScheduledTask.objects.filter(due, name=entry.name).update(
-            last_started_at=now, last_status=ScheduledTask.Status.RUNNING, last_message=""
+    rows = ScheduledTask.objects.filter(name=entry.name)
+    if not force:
+        rows = rows.filter(
+            Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - entry.interval)
         )
+    return bool(
+        rows.update(last_started_at=now, last_status=ScheduledTask.Status.RUNNING, last_message="")
     )
 
 
@@ -165,10 +168,7 @@ def run_now(name: str, actor: Any = None) -> Entry:
     """Start task ``name`` at once, off the request (an administrator's "Run now"), whatever
     its turn; it counts as a turn, so the next one comes an interval later."""
     entry = entry_named(name)
-    ScheduledTask.objects.get_or_create(name=entry.name)
-    ScheduledTask.objects.filter(name=entry.name).update(
-        last_started_at=timezone.now(), last_status=ScheduledTask.Status.RUNNING, last_message=""
-    )
+    claim(entry, timezone.now(), force=True)
     logger.info("scheduled task %s started by %s", entry.name, actor or "nobody")
     from .jobs import enqueue
 
