@@ -27,7 +27,6 @@ def sqlite_in_production(app_configs: Any, **kwargs: Any) -> list[Warning]:
 def periodic_tasks(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Every periodic task can be imported and has an interval Guanxi's scheduler can keep."""
     from django.core.exceptions import ImproperlyConfigured
-    from django.utils.module_loading import import_string
 
     from .scheduler import entries
 
@@ -38,7 +37,7 @@ def periodic_tasks(app_configs: Any, **kwargs: Any) -> list[Error]:
     errors = []
     for entry in schedule:
         try:
-            import_string(entry.task)
+            entry.callable()
         except ImportError as exc:
             message = f"The periodic task {entry.name!r} names {entry.task!r}: {exc}"
             errors.append(Error(message, id="guanxi.E003"))
